@@ -1,0 +1,161 @@
+//! The contract every model meets, and its type-erased form used by the registry.
+//!
+//! A model is a zero-sized type implementing [`Model`]: its `Params` (see [`crate::params`]),
+//! a batch [`Model::run`] that turns params and a seed into a serde `Report`, and the report's
+//! headline metrics. Models with time also offer a step-able simulation implementing
+//! [`Simulation`], which the app animates and the report is computed from.
+//!
+//! [`ModelEntry`] erases the types so that the registry, the CLI, the web worker and the tests
+//! can run any model by slug with string key/value pairs and get JSON back.
+
+use crate::params::{self, Notice, Params};
+use crate::rng::splitmix64;
+use crate::stats::Summary;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A simulation model: pure, deterministic, no I/O.
+pub trait Model: 'static {
+    /// The knobs.
+    type Params: Params;
+    /// What a batch run produces (serialised as the JSON report; the app reads it back).
+    type Report: Serialize + serde::de::DeserializeOwned;
+    /// `true` if the report depends on the seed (then `--trials` gives a distribution).
+    const STOCHASTIC: bool;
+
+    /// Run the model once. `params` are already validated.
+    fn run(params: &Self::Params, seed: u64) -> Self::Report;
+
+    /// The headline numbers of a report, by name, for trial distributions and summaries.
+    fn headline(report: &Self::Report) -> Vec<(&'static str, f64)>;
+}
+
+/// A system with time that can be advanced and drawn.
+pub trait Simulation {
+    /// Simulated time now, in seconds.
+    fn now(&self) -> f64;
+    /// Process the next event. Returns `false` when the run is over.
+    fn step(&mut self) -> bool;
+    /// Process every event up to and including time `t` (seconds).
+    fn advance_to(&mut self, t: f64) {
+        while self.next_event_time().is_some_and(|e| e <= t) {
+            if !self.step() {
+                break;
+            }
+        }
+    }
+    /// When the next event happens, or `None` when the run is over.
+    fn next_event_time(&self) -> Option<f64>;
+}
+
+/// What running a model by slug produces: the validated params, what validation changed, the
+/// report. This exact shape is what the CLI prints and what the app exports as JSON.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RunOutput {
+    /// The model's slug.
+    pub slug: String,
+    /// The seed the run used.
+    pub seed: u64,
+    /// The params after validation, as `key → value`.
+    pub params: Value,
+    /// What validation changed or ignored.
+    pub notices: Vec<Notice>,
+    /// The model's report.
+    pub report: Value,
+}
+
+/// A batch of independent trials: the distribution of each headline metric.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TrialsOutput {
+    /// The model's slug.
+    pub slug: String,
+    /// The master seed; trial `i` uses [`trial_seed`]`(seed, i)`.
+    pub seed: u64,
+    /// How many trials ran.
+    pub trials: u32,
+    /// The params after validation.
+    pub params: Value,
+    /// What validation changed or ignored.
+    pub notices: Vec<Notice>,
+    /// Distribution of each headline metric over the trials.
+    pub metrics: BTreeMap<String, Summary>,
+}
+
+/// The seed of trial `i` of a batch with master seed `seed`.
+pub fn trial_seed(seed: u64, i: u32) -> u64 {
+    let mut s = seed ^ (u64::from(i).wrapping_mul(0xA076_1D64_78BD_642F));
+    splitmix64(&mut s) & params::MAX_SEED
+}
+
+/// A model with its types erased: what the registry stores.
+#[derive(Clone, Copy)]
+pub struct ModelEntry {
+    /// The knobs of its params.
+    pub knobs: fn() -> &'static [params::Knob],
+    /// Whether trials make sense.
+    pub stochastic: bool,
+    /// Default params as JSON.
+    pub defaults: fn() -> Value,
+    /// Validate key/value pairs: the full, clamped pairs in knob order, and the notices.
+    pub validate: fn(pairs: &[(String, String)]) -> (Vec<(String, String)>, Vec<Notice>),
+    /// Run once from key/value pairs (unknown keys and bad values become notices).
+    pub run: fn(slug: &str, pairs: &[(String, String)], seed: u64) -> RunOutput,
+    /// Run `trials` times with derived seeds and summarise the headline metrics.
+    pub trials: fn(slug: &str, pairs: &[(String, String)], seed: u64, trials: u32) -> TrialsOutput,
+}
+
+impl ModelEntry {
+    /// The entry for model `M`.
+    pub const fn of<M: Model>() -> Self {
+        ModelEntry {
+            knobs: <M::Params as Params>::knobs,
+            stochastic: M::STOCHASTIC,
+            defaults: defaults_erased::<M>,
+            validate: validate_erased::<M>,
+            run: run_erased::<M>,
+            trials: trials_erased::<M>,
+        }
+    }
+}
+
+fn defaults_erased<M: Model>() -> Value {
+    serde_json::to_value(M::Params::default()).unwrap_or(Value::Null)
+}
+
+fn validate_erased<M: Model>(pairs: &[(String, String)]) -> (Vec<(String, String)>, Vec<Notice>) {
+    let (p, notices) = params::from_pairs::<M::Params>(pairs, &[]);
+    (params::to_pairs(&p), notices)
+}
+
+fn run_erased<M: Model>(slug: &str, pairs: &[(String, String)], seed: u64) -> RunOutput {
+    let (p, notices) = params::from_pairs::<M::Params>(pairs, &[]);
+    let report = M::run(&p, seed);
+    RunOutput {
+        slug: slug.to_string(),
+        seed,
+        params: serde_json::to_value(&p).unwrap_or(Value::Null),
+        notices,
+        report: serde_json::to_value(&report).unwrap_or(Value::Null),
+    }
+}
+
+fn trials_erased<M: Model>(slug: &str, pairs: &[(String, String)], seed: u64, trials: u32) -> TrialsOutput {
+    let (p, notices) = params::from_pairs::<M::Params>(pairs, &[]);
+    let trials = trials.clamp(1, 100_000);
+    let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for i in 0..trials {
+        let r = M::run(&p, trial_seed(seed, i));
+        for (name, x) in M::headline(&r) {
+            samples.entry(name.to_string()).or_default().push(x);
+        }
+    }
+    TrialsOutput {
+        slug: slug.to_string(),
+        seed,
+        trials,
+        params: serde_json::to_value(&p).unwrap_or(Value::Null),
+        notices,
+        metrics: samples.into_iter().map(|(k, v)| (k, Summary::of(&v))).collect(),
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per model. Each module holds the model's `Params`, its simulation, its `Report`
+//! and its tests; the registry ([`crate::registry`]) names it.
+
+pub mod autoscaling_calculator;
+pub mod consistent_hashing;

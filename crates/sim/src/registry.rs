@@ -1,0 +1,220 @@
+//! The one registry: every book page 21–32 and every widget planned for it.
+//!
+//! The app's routes, home page, navigation and embeds, the CLI's `list` and `run`, and the test
+//! sweeps all iterate [`WIDGETS`]. A widget whose `model` is `None` is planned but not built: the
+//! site shows it as such and nothing runs it. Building a widget means writing its model file,
+//! its view file, and changing its line here from `None` to `Some(ModelEntry::of::<…>())`.
+
+use crate::model::ModelEntry;
+use crate::models;
+use serde::Serialize;
+
+/// The five pillars of Part II, plus the opening page that frames them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pillar {
+    /// Page 21 and the summary: why these pillars.
+    Overview,
+    /// Pillar I: distribution of work.
+    Work,
+    /// Pillar II: distribution of state.
+    State,
+    /// Pillar III: distribution of truth.
+    Truth,
+    /// Pillar IV: distribution of control.
+    Control,
+    /// Pillar V: distribution of intelligence.
+    Intelligence,
+}
+
+impl Pillar {
+    /// Display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pillar::Overview => "Overview",
+            Pillar::Work => "Work",
+            Pillar::State => "State",
+            Pillar::Truth => "Truth",
+            Pillar::Control => "Control",
+            Pillar::Intelligence => "Intelligence",
+        }
+    }
+}
+
+/// One page of the book.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Page {
+    /// Book page number, 21–32.
+    pub number: u8,
+    /// Title, in our words.
+    pub title: &'static str,
+    /// Pillar the page belongs to.
+    pub pillar: Pillar,
+    /// One line on what the page is about.
+    pub blurb: &'static str,
+}
+
+/// One widget: a model in this crate plus a view in the app.
+#[derive(Clone, Copy)]
+pub struct Widget {
+    /// URL and CLI name.
+    pub slug: &'static str,
+    /// Book page it belongs to.
+    pub page: u8,
+    /// Title shown on cards and headings.
+    pub title: &'static str,
+    /// One line on what it shows.
+    pub summary: &'static str,
+    /// The model, or `None` while the widget is planned but not built.
+    pub model: Option<ModelEntry>,
+}
+
+impl Widget {
+    /// Whether the widget is built (has a model).
+    pub fn is_built(&self) -> bool {
+        self.model.is_some()
+    }
+}
+
+/// Pages 21–32, in book order.
+pub static PAGES: &[Page] = &[
+    Page { number: 21, title: "Why pillars?", pillar: Pillar::Overview, blurb: "Axioms are the constraints; the five pillars are the patterns that live within them." },
+    Page { number: 22, title: "Pillar I: distributing work", pillar: Pillar::Work, blurb: "Spreading requests over instances, and how many instances a load really needs." },
+    Page { number: 23, title: "Autoscaling and back-pressure", pillar: Pillar::Work, blurb: "Rate limits, concurrency limits and queues that push back when demand outruns capacity." },
+    Page { number: 24, title: "Work stealing", pillar: Pillar::Work, blurb: "Idle workers taking tasks from busy ones, and what it does to the finish time." },
+    Page { number: 25, title: "Pillar II: distributing state", pillar: Pillar::State, blurb: "Partitioning, replication and caching, and the rings that decide where a key lives." },
+    Page { number: 26, title: "Choosing data models", pillar: Pillar::State, blurb: "Which store fits which access pattern, and what moving between models costs." },
+    Page { number: 27, title: "Pillar III: distributing truth", pillar: Pillar::Truth, blurb: "Consensus, quorums, partitions and conflicts: how replicas agree on what happened." },
+    Page { number: 28, title: "The consistency dial", pillar: Pillar::Truth, blurb: "From linearizable to eventual: what each level costs and what it lets readers see." },
+    Page { number: 29, title: "Pillar IV: distributing control", pillar: Pillar::Control, blurb: "Discovery, health checks and workflows that coordinate without a single brain." },
+    Page { number: 30, title: "Control plane and data plane", pillar: Pillar::Control, blurb: "Configuration pushed to proxies that keep serving even when the controller is gone." },
+    Page { number: 31, title: "Pillar V: distributing intelligence", pillar: Pillar::Intelligence, blurb: "Detecting anomalies and learning at the edge, then acting on what was learnt." },
+    Page { number: 32, title: "Feedback control", pillar: Pillar::Intelligence, blurb: "A PID loop holding a target against delays, limits and noise." },
+];
+
+/// Every widget, grouped by page in book order.
+pub static WIDGETS: &[Widget] = &[
+    Widget { slug: "pillar-map", page: 21, title: "Pillar map", summary: "Axioms, pillars and where they meet, as a map of the whole part.", model: None },
+    Widget { slug: "autoscaling-calculator", page: 22, title: "Autoscaling calculator", summary: "⌈λ·S/U⌉ instances, judged as an M/M/c queue: wait probability, p99 latency, simulated.", model: Some(ModelEntry::of::<models::autoscaling_calculator::AutoscalingCalculator>()) },
+    Widget { slug: "load-balancer", page: 22, title: "Load balancer", summary: "Random, round-robin, least-connections and power-of-d-choices on the same traffic.", model: None },
+    Widget { slug: "hot-shard", page: 22, title: "Hot shard", summary: "Zipf-popular keys on mod-N, virtual shards and a ring; the celebrity key.", model: None },
+    Widget { slug: "thundering-herd", page: 22, title: "Thundering herd", summary: "Cold caches starting at once, and the fixes that flatten the database peak.", model: None },
+    Widget { slug: "rate-limiters", page: 23, title: "Rate limiters", summary: "Token bucket, fixed window, sliding log and sliding-window counter on one trace.", model: None },
+    Widget { slug: "adaptive-concurrency", page: 23, title: "Adaptive concurrency", summary: "AIMD, Gradient2 and Vegas limiters finding a capacity that moves.", model: None },
+    Widget { slug: "backpressure-chain", page: 23, title: "Back-pressure chain", summary: "Bounded queues, timeouts and shedding along a five-hop call chain.", model: None },
+    Widget { slug: "autoscaling-strategies", page: 23, title: "Autoscaling strategies", summary: "Reactive, scheduled and predictive scaling over a day with a spike.", model: None },
+    Widget { slug: "work-stealing", page: 24, title: "Work stealing", summary: "Workers stealing from each other: Gantt chart, makespan and efficiency.", model: None },
+    Widget { slug: "consistent-hashing", page: 25, title: "Consistent hashing", summary: "Nodes and virtual nodes on a ring; how many keys move when a node comes or goes.", model: Some(ModelEntry::of::<models::consistent_hashing::ConsistentHashing>()) },
+    Widget { slug: "state-strategies", page: 25, title: "State strategies", summary: "Partitioning, replication and caching on one workload, and a node failure.", model: None },
+    Widget { slug: "replication-lag", page: 25, title: "Replication lag", summary: "Stale reads and read-your-writes violations from asynchronous replicas.", model: None },
+    Widget { slug: "cache", page: 25, title: "Cache", summary: "LRU, LFU and TTL caches on a Zipf workload: hit ratio against size.", model: None },
+    Widget { slug: "sharding-journey", page: 25, title: "A sharding journey", summary: "One database to virtual shards, stage by stage.", model: None },
+    Widget { slug: "datastore-picker", page: 26, title: "Data store picker", summary: "From access pattern to store, with the reasons.", model: None },
+    Widget { slug: "raft-election", page: 27, title: "Raft election", summary: "Terms, votes and heartbeats; crash the leader and time the next election.", model: None },
+    Widget { slug: "quorum", page: 27, title: "Quorums", summary: "N, W, R: when reads see the last write, and how stale they get.", model: None },
+    Widget { slug: "cap-partition", page: 27, title: "CAP under partition", summary: "Cut the cluster: CP refuses, AP diverges, healing reconciles.", model: None },
+    Widget { slug: "conflict-resolution", page: 27, title: "Conflict resolution", summary: "Last-write-wins, vector clocks and CRDTs on concurrent updates.", model: None },
+    Widget { slug: "two-phase-commit", page: 27, title: "Two-phase commit", summary: "A coordinator crash after prepare, and the participants that block.", model: None },
+    Widget { slug: "consistency-dial", page: 28, title: "Consistency dial", summary: "Turn from linearizable to eventual; a checker judges every history.", model: None },
+    Widget { slug: "service-registry", page: 29, title: "Service registry", summary: "Heartbeats, TTLs and phi-accrual: detection time against false alarms.", model: None },
+    Widget { slug: "saga", page: 29, title: "Saga", summary: "Orchestration and choreography of one order, with compensations.", model: None },
+    Widget { slug: "canary-mesh", page: 30, title: "Canary mesh", summary: "Weighted routes pushed to proxies; automatic rollback; control plane down.", model: None },
+    Widget { slug: "anomaly-detection", page: 31, title: "Anomaly detection", summary: "Thresholds, EWMA and Holt-Winters on a seasonal metric with injected faults.", model: None },
+    Widget { slug: "federated-learning", page: 31, title: "Federated learning", summary: "FedAvg rounds over edge nodes with skewed data and stragglers.", model: None },
+    Widget { slug: "pid-autoscaler", page: 32, title: "PID autoscaler", summary: "Kp, Ki, Kd against start-up delay and noise; the book's controller beside a fixed one.", model: None },
+];
+
+/// The widget with this slug.
+pub fn widget(slug: &str) -> Option<&'static Widget> {
+    WIDGETS.iter().find(|w| w.slug == slug)
+}
+
+/// The page with this number.
+pub fn page(number: u8) -> Option<&'static Page> {
+    PAGES.iter().find(|p| p.number == number)
+}
+
+/// The widgets of a page, in registry order.
+pub fn widgets_on(page: u8) -> impl Iterator<Item = &'static Widget> {
+    WIDGETS.iter().filter(move |w| w.page == page)
+}
+
+/// The built widgets, in registry order.
+pub fn built() -> impl Iterator<Item = &'static Widget> {
+    WIDGETS.iter().filter(|w| w.is_built())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn pages_are_21_to_32_in_order() {
+        let n: Vec<u8> = PAGES.iter().map(|p| p.number).collect();
+        assert_eq!(n, (21..=32).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn slugs_are_unique_kebab_case_and_on_real_pages() {
+        let mut seen = BTreeSet::new();
+        for w in WIDGETS {
+            assert!(seen.insert(w.slug), "duplicate slug {}", w.slug);
+            assert!(w.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", w.slug);
+            assert!(page(w.page).is_some(), "{} on missing page {}", w.slug, w.page);
+        }
+        // widgets appear grouped in book order
+        assert!(WIDGETS.windows(2).all(|p| p[0].page <= p[1].page));
+    }
+
+    #[test]
+    fn every_page_has_a_widget() {
+        for p in PAGES {
+            assert!(widgets_on(p.number).next().is_some(), "page {} has no widget", p.number);
+        }
+    }
+
+    /// The registry drives this sweep: a widget is tested the moment its model is registered.
+    #[test]
+    fn every_built_model_runs_on_defaults_and_is_deterministic() {
+        for w in built() {
+            let m = w.model.unwrap();
+            let a = (m.run)(w.slug, &[], 7);
+            let b = (m.run)(w.slug, &[], 7);
+            assert!(a.notices.is_empty(), "{}: defaults raised notices {:?}", w.slug, a.notices);
+            assert_eq!(a, b, "{} is not deterministic", w.slug);
+            assert!(a.report.is_object(), "{}: report is not an object", w.slug);
+            assert!(!(m.knobs)().is_empty(), "{} has no knobs", w.slug);
+        }
+    }
+
+    #[test]
+    fn every_built_model_survives_garbage_and_extremes() {
+        for w in built() {
+            let m = w.model.unwrap();
+            for knob in (m.knobs)() {
+                for raw in ["-1e308", "1e308", "NaN", "", "🙂", "0"] {
+                    let pairs = vec![(knob.key.to_string(), raw.to_string())];
+                    // must not panic; a run with extreme values may take long, so only validate
+                    let (full, _) = (m.validate)(&pairs);
+                    assert_eq!(full.len(), (m.knobs)().len());
+                }
+            }
+            let out = (m.run)(w.slug, &[("nope".into(), "1".into())], 1);
+            assert_eq!(out.notices.len(), 1, "{}: unknown key not reported", w.slug);
+        }
+    }
+
+    #[test]
+    fn knob_keys_match_the_serde_fields() {
+        for w in built() {
+            let m = w.model.unwrap();
+            let defaults = (m.defaults)();
+            let obj = defaults.as_object().expect("params serialise to an object");
+            for k in (m.knobs)() {
+                assert!(obj.contains_key(k.key), "{}: knob {} is not a field", w.slug, k.key);
+            }
+            assert_eq!(obj.len(), (m.knobs)().len(), "{}: a field has no knob", w.slug);
+        }
+    }
+}
