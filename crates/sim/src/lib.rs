@@ -25,3 +25,31 @@ pub mod params;
 pub mod registry;
 pub mod rng;
 pub mod stats;
+pub mod bench;
+
+use registry::widget;
+
+/// Run a built model by slug and return the JSON the CLI prints and the site exports: a
+/// [`model::RunOutput`] with object keys in sorted order. One function for both, so the native and
+/// wasm outputs can be compared byte for byte.
+pub fn run_json(slug: &str, pairs: &[(String, String)], seed: u64) -> Result<String, String> {
+    let m = built(slug)?;
+    to_json(&(m.run)(slug, pairs, seed))
+}
+
+/// Run `trials` seeded trials of a built model and return the [`model::TrialsOutput`] as JSON.
+pub fn trials_json(slug: &str, pairs: &[(String, String)], seed: u64, trials: u32) -> Result<String, String> {
+    let m = built(slug)?;
+    to_json(&(m.trials)(slug, pairs, seed, trials))
+}
+
+fn built(slug: &str) -> Result<&'static model::ModelEntry, String> {
+    let w = widget(slug).ok_or_else(|| format!("no widget “{slug}”"))?;
+    w.model.as_ref().ok_or_else(|| format!("widget “{slug}” is planned but not built yet"))
+}
+
+fn to_json<T: serde::Serialize>(x: &T) -> Result<String, String> {
+    // through Value: its maps are sorted, so key order never depends on struct layout
+    let v = serde_json::to_value(x).map_err(|e| e.to_string())?;
+    serde_json::to_string(&v).map_err(|e| e.to_string())
+}

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   pillars-sim list [--json]                 every widget, built or planned
   pillars-sim knobs <slug>                  the knobs of a model, with ranges
-  pillars-sim run <slug> [--seed N] [--set key=value]... [--trials N] [--pretty]";
+  pillars-sim run <slug> [--seed N] [--set key=value]... [--trials N] [--pretty]
+  pillars-sim bench [--rounds N]            time the core benchmark natively";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,6 +37,7 @@ fn run(args: &[String]) -> Result<String, String> {
         Some("list") => Ok(list(args.iter().any(|a| a == "--json"))),
         Some("knobs") => knobs(args.get(1).ok_or("knobs needs a slug")?),
         Some("run") => run_model(&args[1..]),
+        Some("bench") => bench(&args[1..]),
         Some("-h" | "--help" | "help") | None => Ok(USAGE.to_string()),
         Some(other) => Err(format!("unknown command “{other}”")),
     }
@@ -85,7 +87,7 @@ fn knobs(slug: &str) -> Result<String, String> {
 
 fn run_model(args: &[String]) -> Result<String, String> {
     let slug = args.first().ok_or("run needs a slug")?;
-    let m = built_model(slug)?;
+    built_model(slug)?;
     let mut seed = params::DEFAULT_SEED;
     let mut trials: Option<u32> = None;
     let mut pretty = false;
@@ -111,11 +113,26 @@ fn run_model(args: &[String]) -> Result<String, String> {
             other => return Err(format!("unknown option “{other}”")),
         }
     }
-    let value = match trials {
-        Some(n) => serde_json::to_value((m.trials)(slug, &pairs, seed, n)),
-        None => serde_json::to_value((m.run)(slug, &pairs, seed)),
+    let text = match trials {
+        Some(n) => sim::trials_json(slug, &pairs, seed, n)?,
+        None => sim::run_json(slug, &pairs, seed)?,
+    };
+    if pretty {
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        return serde_json::to_string_pretty(&v).map_err(|e| e.to_string());
     }
-    .map_err(|e| e.to_string())?;
-    let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) };
-    text.map_err(|e| e.to_string())
+    Ok(text)
+}
+
+fn bench(args: &[String]) -> Result<String, String> {
+    let rounds = match args {
+        [flag, n] if flag == "--rounds" => n.parse().map_err(|_| format!("--rounds takes a whole number, not “{n}”"))?,
+        [] => 20u32,
+        _ => return Err("bench takes only --rounds N".into()),
+    };
+    sim::bench::core_benchmark(1); // warm-up
+    let t0 = std::time::Instant::now();
+    let check = sim::bench::core_benchmark(rounds);
+    let ms = t0.elapsed().as_secs_f64() * 1e3;
+    Ok(format!("{{\"rounds\":{rounds},\"ms\":{ms:.3},\"check\":{check}}}"))
 }

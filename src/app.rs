@@ -1,0 +1,108 @@
+//! Routes and the site shell.
+//!
+//! Every route is derived from the registry: `/page/<n>` for each book page, `/widget/<slug>`
+//! and `/embed/<slug>` for each widget. Unknown pages and slugs render a helpful message, never a
+//! blank page.
+
+use crate::chrome::theme::{self, Theme, ThemeChoice};
+use crate::pages::{book_page::BookPage, embed::EmbedPage, home::Home, widget_page::WidgetPage};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+/// The site's routes.
+#[derive(Clone, Routable, PartialEq, Debug)]
+pub enum Route {
+    /// The twelve pages as cards.
+    #[at("/")]
+    Home,
+    /// One book page with all its widgets.
+    #[at("/page/:number")]
+    Page {
+        /// Book page number (21–32).
+        number: String,
+    },
+    /// One widget on its own.
+    #[at("/widget/:slug")]
+    Widget {
+        /// The widget's slug.
+        slug: String,
+    },
+    /// One widget with no site chrome, for iframes.
+    #[at("/embed/:slug")]
+    Embed {
+        /// The widget's slug.
+        slug: String,
+    },
+    /// Anything else.
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Home => html! { <Shell><Home /></Shell> },
+        Route::Page { number } => html! { <Shell><BookPage number={number} /></Shell> },
+        Route::Widget { slug } => html! { <Shell><WidgetPage slug={slug} /></Shell> },
+        Route::Embed { slug } => html! { <EmbedPage slug={slug} /> },
+        Route::NotFound => html! {
+            <Shell>
+                <section class="prose">
+                    <h1>{"Page not found"}</h1>
+                    <p>{"Nothing lives at this address. "}<Link<Route> to={Route::Home}>{"Back to the contents"}</Link<Route>>{"."}</p>
+                </section>
+            </Shell>
+        },
+    }
+}
+
+/// The application root.
+#[component]
+pub fn App() -> Html {
+    html! {
+        <BrowserRouter>
+            <Switch<Route> render={switch} />
+        </BrowserRouter>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ShellProps {
+    children: Html,
+}
+
+/// Header, main column and footer around a page; provides the theme.
+#[component]
+fn Shell(props: &ShellProps) -> Html {
+    let choice = use_state(theme::saved_choice);
+    let resolved: Theme = theme::use_resolved_theme(*choice);
+    let toggle = {
+        let choice = choice.clone();
+        Callback::from(move |_: MouseEvent| {
+            let next = if resolved.dark { ThemeChoice::Light } else { ThemeChoice::Dark };
+            theme::save_choice(next);
+            choice.set(next);
+        })
+    };
+    let label = if resolved.dark { "Switch to the light theme" } else { "Switch to the dark theme" };
+    html! {
+        <ContextProvider<Theme> context={resolved}>
+            <a class="skip" href="#main">{"Skip to content"}</a>
+            <header class="site-head">
+                <Link<Route> to={Route::Home} classes="brand">{"Pillars Lab"}</Link<Route>>
+                <nav aria-label="Book pages" class="page-nav">
+                    { for sim::registry::PAGES.iter().map(|p| html! {
+                        <Link<Route> to={Route::Page { number: p.number.to_string() }}>{ p.number }</Link<Route>>
+                    }) }
+                </nav>
+                <button type="button" class="theme-toggle" onclick={toggle} aria-label={label} title={label}>
+                    { if resolved.dark { "☀" } else { "☾" } }
+                </button>
+            </header>
+            <main id="main">{ props.children.clone() }</main>
+            <footer class="site-foot">
+                <p>{"Live simulations for Part II of the book, computed in your browser. Every run is seeded: the same link gives the same run."}</p>
+            </footer>
+        </ContextProvider<Theme>>
+    }
+}

@@ -1,0 +1,345 @@
+//! [`WidgetHost`]: the frame every widget lives in.
+//!
+//! It owns the widget's state — validated knob values and the seed — reading it from the URL on
+//! mount and writing it back on every change; asks the runner for the report whenever the state
+//! changes (coalescing a burst of slider moves into one run at a time); and lays out the shared
+//! chrome: title, clamp notices, generated controls, seed, export and share. The widget's own
+//! view (from [`crate::widgets`]) gets a [`WidgetCtx`] with the state, the report and callbacks.
+
+use super::{controls::Controls, export, runner, url};
+use crate::widgets;
+use serde::de::DeserializeOwned;
+use sim::params::{self, Notice};
+use sim::registry::{self, Widget};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// How the widget is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Its own page: everything, state in bare query keys.
+    Full,
+    /// On a book page beside others: state under `slug.` keys.
+    Inline,
+    /// In an iframe or script embed: no site chrome.
+    Embed,
+}
+
+/// What a view receives from its host.
+#[derive(Clone)]
+pub struct WidgetCtx {
+    /// The registry entry.
+    pub widget: &'static Widget,
+    /// Validated knob values, in knob order.
+    pub pairs: Rc<Vec<(String, String)>>,
+    /// The seed.
+    pub seed: u64,
+    /// The latest report (the JSON the CLI prints), parsed; `None` until the first run ends.
+    pub output: Option<Rc<serde_json::Value>>,
+    /// A run for newer settings is under way (the report shown is from older ones).
+    pub busy: bool,
+    /// Set several knobs at once (e.g. a "Try this" link or an action button).
+    pub set: Callback<Vec<(String, String)>>,
+    /// Unique prefix for element ids.
+    pub id: AttrValue,
+    /// How the widget is shown.
+    pub mode: Mode,
+}
+
+impl PartialEq for WidgetCtx {
+    fn eq(&self, o: &Self) -> bool {
+        self.widget.slug == o.widget.slug
+            && self.pairs == o.pairs
+            && self.seed == o.seed
+            && self.output == o.output
+            && self.busy == o.busy
+            && self.set == o.set
+            && self.id == o.id
+            && self.mode == o.mode
+    }
+}
+
+impl WidgetCtx {
+    /// The typed params (already valid; parsing again cannot produce notices).
+    pub fn params<P: params::Params>(&self) -> P {
+        params::from_pairs::<P>(&self.pairs, &[]).0
+    }
+
+    /// A "Try this" button that sets the given knobs.
+    pub fn try_this(&self, label: &str, set: &[(&str, &str)]) -> Html {
+        let pairs: Vec<(String, String)> = set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let cb = self.set.reform(move |_: MouseEvent| pairs.clone());
+        html! { <button type="button" class="try" onclick={cb}>{ label }</button> }
+    }
+}
+
+/// Parse the report inside the output once per new output.
+#[hook]
+pub fn use_report<R: DeserializeOwned + 'static>(ctx: &WidgetCtx) -> Option<Rc<R>> {
+    let out = ctx.output.clone();
+    let memo = use_memo(out.as_ref().map(|o| Rc::as_ptr(o) as usize), move |_| {
+        out.and_then(|o| serde_json::from_value::<R>(o.get("report")?.clone()).ok()).map(Rc::new)
+    });
+    (*memo).clone()
+}
+
+/// Props of [`WidgetHost`].
+#[derive(Properties, PartialEq)]
+pub struct HostProps {
+    /// The widget's slug.
+    pub slug: AttrValue,
+    /// How it is shown.
+    #[prop_or(Mode::Full)]
+    pub mode: Mode,
+    /// Query string to start from instead of the page URL (script embeds); state is then not
+    /// written back to the URL.
+    #[prop_or_default]
+    pub initial_query: Option<AttrValue>,
+}
+
+#[derive(Clone, PartialEq)]
+struct State {
+    pairs: Rc<Vec<(String, String)>>,
+    seed: u64,
+    notices: Rc<Vec<Notice>>,
+}
+
+fn initial_state(w: &Widget, mode: Mode, initial_query: Option<&str>) -> State {
+    let m = w.model.as_ref().expect("host only mounts built widgets");
+    let prefix = (mode == Mode::Inline).then(|| format!("{}.", w.slug));
+    let all = match initial_query {
+        Some(q) => url::parse_query(q),
+        None => url::current_pairs(),
+    };
+    let mine = url::scoped(&all, prefix.as_deref());
+    let reserved = ["seed", "theme", "embed"];
+    let mut notices = Vec::new();
+    let mut seed = params::DEFAULT_SEED;
+    if let Some((_, raw)) = mine.iter().rev().find(|(k, _)| k == "seed") {
+        match params::parse_seed(raw) {
+            Ok(s) => seed = s,
+            Err(n) => notices.push(n),
+        }
+    }
+    let knob_pairs: Vec<(String, String)> = mine.into_iter().filter(|(k, _)| !reserved.contains(&k.as_str())).collect();
+    let (pairs, more) = (m.validate)(&knob_pairs);
+    notices.extend(more);
+    State { pairs: Rc::new(pairs), seed, notices: Rc::new(notices) }
+}
+
+/// Only the pairs that differ from the model's defaults, plus the seed if not the default.
+fn url_pairs(w: &Widget, st: &State) -> Vec<(String, String)> {
+    let m = w.model.as_ref().expect("built");
+    let (defaults, _) = (m.validate)(&[]);
+    let mut out: Vec<(String, String)> = st.pairs.iter().filter(|kv| !defaults.contains(kv)).cloned().collect();
+    if st.seed != params::DEFAULT_SEED {
+        out.push(("seed".into(), st.seed.to_string()));
+    }
+    out
+}
+
+fn random_seed() -> u64 {
+    (js_sys::Math::random() * 1e9).floor() as u64 + 1
+}
+
+/// The frame every widget lives in. Shows "not built" for planned widgets and "no such widget"
+/// for unknown slugs, never a blank page.
+#[component]
+pub fn WidgetHost(props: &HostProps) -> Html {
+    match registry::widget(&props.slug) {
+        Some(w) if w.is_built() => html! { <BuiltHost widget_slug={w.slug} mode={props.mode} initial_query={props.initial_query.clone()} /> },
+        Some(w) => html! {
+            <section class="widget planned">
+                <h2>{ w.title }</h2>
+                <p class="muted">{ w.summary }</p>
+                <p class="badge">{"Not built yet"}</p>
+            </section>
+        },
+        None => html! {
+            <section class="widget">
+                <p class="notice" role="alert">{ format!("There is no widget called “{}”.", props.slug) }</p>
+            </section>
+        },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct BuiltProps {
+    widget_slug: &'static str,
+    mode: Mode,
+    initial_query: Option<AttrValue>,
+}
+
+#[component]
+fn BuiltHost(props: &BuiltProps) -> Html {
+    let w = registry::widget(props.widget_slug).expect("checked by WidgetHost");
+    let m = w.model.expect("built");
+    let mode = props.mode;
+    let iq = props.initial_query.clone();
+    let state = use_state(|| initial_state(w, mode, iq.as_deref()));
+    let output = use_state(|| None::<(Rc<serde_json::Value>, Rc<String>)>);
+    let busy = use_state(|| false);
+    // coalescing: one run in flight; the newest wanted state waits
+    let inflight = use_mut_ref(|| false);
+    let wanted = use_mut_ref(|| None::<(Rc<Vec<(String, String)>>, u64)>);
+    let writes_url = props.initial_query.is_none();
+    let prefix = (mode == Mode::Inline).then(|| format!("{}.", w.slug));
+
+    {
+        let (st, prefix) = ((*state).clone(), prefix.clone());
+        use_effect_with(st.clone(), move |st| {
+            if writes_url {
+                url::replace_scoped(prefix.as_deref(), &url_pairs(w, st));
+            }
+        });
+    }
+    {
+        let (output, busy, inflight, wanted) = (output.clone(), busy.clone(), inflight.clone(), wanted.clone());
+        use_effect_with(((*state).pairs.clone(), state.seed), move |(pairs, seed)| {
+            *wanted.borrow_mut() = Some((pairs.clone(), *seed));
+            busy.set(true);
+            pump(w.slug, inflight, wanted, output, busy);
+        });
+    }
+
+    let set = {
+        let state = state.clone();
+        Callback::from(move |changes: Vec<(String, String)>| {
+            let mut pairs = (*state.pairs).clone();
+            for (k, v) in changes {
+                if k == "seed" {
+                    continue;
+                }
+                match pairs.iter_mut().find(|(key, _)| *key == k) {
+                    Some(kv) => kv.1 = v,
+                    None => pairs.push((k, v)),
+                }
+            }
+            let (pairs, notices) = (m.validate)(&pairs);
+            state.set(State { pairs: Rc::new(pairs), seed: state.seed, notices: Rc::new(notices) });
+        })
+    };
+    let on_knob = set.reform(|kv: (String, String)| vec![kv]);
+    let set_seed = {
+        let state = state.clone();
+        Callback::from(move |s: u64| state.set(State { seed: s, ..(*state).clone() }))
+    };
+    let seed_input = {
+        let (state, set_seed) = (state.clone(), set_seed.clone());
+        Callback::from(move |e: Event| {
+            use wasm_bindgen::JsCast;
+            if let Some(t) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                match params::parse_seed(&t.value()) {
+                    Ok(s) => set_seed.emit(s),
+                    Err(n) => state.set(State { notices: Rc::new(vec![n]), ..(*state).clone() }),
+                }
+            }
+        })
+    };
+    let new_seed = set_seed.reform(|_: MouseEvent| random_seed());
+    let id: AttrValue = format!("w-{}", w.slug).into();
+    let ctx = WidgetCtx {
+        widget: w,
+        pairs: state.pairs.clone(),
+        seed: state.seed,
+        output: output.as_ref().map(|(v, _)| v.clone()),
+        busy: *busy,
+        set: set.clone(),
+        id: id.clone(),
+        mode,
+    };
+    let export_json = {
+        let output = output.clone();
+        let name = format!("{}-seed{}.json", w.slug, state.seed);
+        Callback::from(move |_: MouseEvent| {
+            if let Some((_, raw)) = output.as_ref() {
+                export::download_text(&name, "application/json", raw);
+            }
+        })
+    };
+    let share = Callback::from(move |_: MouseEvent| {
+        if let Some(href) = super::dom::window().and_then(|w| w.location().href().ok()) {
+            export::copy_text(&href);
+        }
+    });
+    let reset = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let (pairs, _) = (m.validate)(&[]);
+            state.set(State { pairs: Rc::new(pairs), seed: params::DEFAULT_SEED, notices: Rc::new(vec![]) });
+        })
+    };
+    let dismiss = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.set(State { notices: Rc::new(vec![]), ..(*state).clone() }))
+    };
+    let title = match mode {
+        Mode::Full => html! { <h1>{ w.title }</h1> },
+        _ => html! { <h2><a href={format!("/widget/{}", w.slug)}>{ w.title }</a></h2> },
+    };
+    html! {
+        <section class={classes!("widget", format!("widget-{}", w.slug), (mode == Mode::Embed).then_some("embedded"))} data-slug={w.slug}
+            aria-busy={(*busy).to_string()}>
+            <header class="widget-head">
+                { title }
+                <p class="summary">{ w.summary }</p>
+            </header>
+            if !state.notices.is_empty() {
+                <div class="notice" role="status">
+                    <strong>{"Some settings were adjusted: "}</strong>
+                    <ul>{ for state.notices.iter().map(|n| html! { <li>{ &n.message }</li> }) }</ul>
+                    <button type="button" class="link" onclick={dismiss}>{"Dismiss"}</button>
+                </div>
+            }
+            <div class="widget-body">
+                <aside class="panel controls-panel" aria-label="Settings">
+                    <Controls knobs={(m.knobs)()} values={state.pairs.clone()} on_change={on_knob} id_prefix={id.clone()} />
+                    <div class="knob seed">
+                        <div class="knob-head"><label for={format!("{id}-seed")}>{"Seed"}</label><span class="range">{"same seed, same run"}</span></div>
+                        <div class="knob-row">
+                            <input type="number" class="num wide" id={format!("{id}-seed")} min="0" value={state.seed.to_string()} onchange={seed_input} />
+                            <button type="button" onclick={new_seed}>{"New seed"}</button>
+                        </div>
+                    </div>
+                    <div class="actions">
+                        <button type="button" onclick={export_json} disabled={output.is_none()} title="Download the report: the same JSON the CLI prints">{"Export JSON"}</button>
+                        if writes_url { <button type="button" onclick={share} title="Copy a link to exactly this run">{"Copy link"}</button> }
+                        <button type="button" onclick={reset}>{"Defaults"}</button>
+                    </div>
+                    if *busy { <p class="busy" role="status"><span class="spinner" aria-hidden="true"></span>{"computing…"}</p> }
+                </aside>
+                <div class="view">
+                    { widgets::view(ctx) }
+                </div>
+            </div>
+        </section>
+    }
+}
+
+type Output = UseStateHandle<Option<(Rc<serde_json::Value>, Rc<String>)>>;
+
+/// Start the newest wanted run unless one is in flight; on completion, start the next if the
+/// state moved on meanwhile.
+fn pump(slug: &'static str, inflight: Rc<RefCell<bool>>, wanted: Rc<RefCell<Option<(Rc<Vec<(String, String)>>, u64)>>>, output: Output, busy: UseStateHandle<bool>) {
+    if *inflight.borrow() {
+        return;
+    }
+    let Some((pairs, seed)) = wanted.borrow_mut().take() else {
+        busy.set(false);
+        return;
+    };
+    *inflight.borrow_mut() = true;
+    let (i2, w2, o2, b2) = (inflight.clone(), wanted.clone(), output.clone(), busy.clone());
+    runner::request(slug, &pairs, seed, runner::Job::Run, move |res| {
+        *i2.borrow_mut() = false;
+        match res {
+            Ok(raw) => match serde_json::from_str::<serde_json::Value>(&raw) {
+                Ok(v) => o2.set(Some((Rc::new(v), Rc::new(raw)))),
+                Err(e) => web_sys::console::warn_1(&format!("{slug}: unreadable report: {e}").into()),
+            },
+            Err(e) => web_sys::console::warn_1(&format!("{slug}: {e}").into()),
+        }
+        pump(slug, i2, w2, o2, b2);
+    });
+}

@@ -1,0 +1,103 @@
+//! Play, pause, step, speed and reset for step-able simulations.
+//!
+//! [`use_frames`] calls back once per animation frame while running, with the real time elapsed;
+//! the view turns that into simulated time (× speed) and advances its `Simulation`. When the
+//! reader prefers reduced motion, frames come twice a second instead: the picture steps rather
+//! than glides.
+
+use super::dom;
+use gloo::render::{request_animation_frame, AnimationFrame};
+use gloo::timers::callback::Interval;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Call `on_frame(real_ms_elapsed)` every animation frame while `running`.
+#[hook]
+pub fn use_frames(running: bool, on_frame: Callback<f64>) {
+    let cb = use_mut_ref(|| on_frame.clone());
+    *cb.borrow_mut() = on_frame;
+    use_effect_with(running, move |running| {
+        let handle: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
+        let mut interval = None;
+        if *running {
+            if dom::reduced_motion() {
+                let cb = cb.clone();
+                interval = Some(Interval::new(500, move || cb.borrow().emit(500.0)));
+            } else {
+                fn schedule(handle: Rc<RefCell<Option<AnimationFrame>>>, cb: Rc<RefCell<Callback<f64>>>, last: f64) {
+                    let h2 = handle.clone();
+                    let frame = request_animation_frame(move |t| {
+                        let dt = if last > 0.0 { (t - last).clamp(0.0, 100.0) } else { 16.0 };
+                        cb.borrow().emit(dt);
+                        schedule(h2, cb, t);
+                    });
+                    *handle.borrow_mut() = Some(frame);
+                }
+                schedule(handle.clone(), cb.clone(), 0.0);
+            }
+        }
+        move || {
+            handle.borrow_mut().take();
+            drop(interval);
+        }
+    });
+}
+
+/// Props of [`Player`].
+#[derive(Properties, PartialEq)]
+pub struct PlayerProps {
+    /// Whether time is running.
+    pub running: bool,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    /// The speeds offered.
+    #[prop_or(vec![0.1, 0.5, 1.0, 5.0, 20.0])]
+    pub speeds: Vec<f64>,
+    /// Play/pause pressed.
+    pub on_toggle: Callback<()>,
+    /// Step pressed.
+    pub on_step: Callback<()>,
+    /// Reset pressed.
+    pub on_reset: Callback<()>,
+    /// Speed chosen.
+    pub on_speed: Callback<f64>,
+    /// Status text (e.g. simulated time), announced politely.
+    #[prop_or_default]
+    pub status: AttrValue,
+    /// Unique id prefix.
+    pub id_prefix: AttrValue,
+}
+
+/// The transport bar.
+#[component]
+pub fn Player(props: &PlayerProps) -> Html {
+    let p = props;
+    let toggle = p.on_toggle.reform(|_| ());
+    let step = p.on_step.reform(|_| ());
+    let reset = p.on_reset.reform(|_| ());
+    let on_speed = p.on_speed.clone();
+    let speed_change = Callback::from(move |e: Event| {
+        use wasm_bindgen::JsCast;
+        if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+            if let Ok(v) = s.value().parse::<f64>() {
+                on_speed.emit(v);
+            }
+        }
+    });
+    let sid = format!("{}-speed", p.id_prefix);
+    html! {
+        <div class="player" role="group" aria-label="Simulation playback">
+            <button type="button" class="primary" onclick={toggle} aria-pressed={p.running.to_string()}>
+                { if p.running { "❚❚ Pause" } else { "▶ Play" } }
+            </button>
+            <button type="button" onclick={step} disabled={p.running}>{"Step"}</button>
+            <button type="button" onclick={reset}>{"Reset"}</button>
+            <label for={sid.clone()} class="speed">{"Speed"}</label>
+            <select id={sid} onchange={speed_change}>
+                { for p.speeds.iter().map(|s| html! { <option value={s.to_string()} selected={(*s - p.speed).abs() < 1e-9}>{ format!("{s}×") }</option> }) }
+            </select>
+            <span class="status" aria-live="polite">{ p.status.clone() }</span>
+        </div>
+    }
+}

@@ -1,0 +1,6 @@
+//! The site's pages.
+
+pub mod book_page;
+pub mod embed;
+pub mod home;
+pub mod widget_page;

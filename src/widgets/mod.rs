@@ -1,0 +1,27 @@
+//! One view per built model, and the slug → view table.
+//!
+//! Adding a widget: its model in `crates/sim/src/models/`, its view here, a line in the core
+//! registry and a line in [`VIEWS`]. The wasm test `every_built_widget_has_a_view` fails until
+//! the two agree.
+
+use crate::chrome::host::WidgetCtx;
+use yew::prelude::*;
+
+pub mod autoscaling_calculator;
+pub mod consistent_hashing;
+
+type ViewFn = fn(WidgetCtx) -> Html;
+
+/// Slug → view, for every built widget.
+pub static VIEWS: &[(&str, ViewFn)] = &[
+    ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
+    ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
+];
+
+/// The view of a built widget (a notice if the app has none, never a blank).
+pub fn view(ctx: WidgetCtx) -> Html {
+    match VIEWS.iter().find(|(slug, _)| *slug == ctx.widget.slug) {
+        Some((_, f)) => f(ctx),
+        None => html! { <p class="notice">{ format!("The widget “{}” has a model but no view yet.", ctx.widget.slug) }</p> },
+    }
+}
