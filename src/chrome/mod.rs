@@ -5,6 +5,7 @@
 //! - [`controls`]: a labelled native input per knob, generated from the model's `Knob` list.
 //! - [`chart`]: line/bar charts on plotters-canvas, sharp on high-DPI screens, themed.
 //! - [`player`]: play / pause / step / speed / reset for step-able simulations.
+//! - [`metrics`]: headline numbers as text, and number formatting.
 //! - [`url`], [`theme`], [`export`], [`dom`]: browser plumbing.
 
 pub mod chart;
@@ -12,6 +13,7 @@ pub mod controls;
 pub mod dom;
 pub mod export;
 pub mod host;
+pub mod metrics;
 pub mod player;
 pub mod runner;
 pub mod theme;
