@@ -136,6 +136,13 @@ fn tx(v: f64, log: bool) -> f64 {
 /// Format an axis value compactly (k, M; powers of ten on log axes).
 pub fn fmt_tick(v: f64, log: bool) -> String {
     let x = if log { 10f64.powf(v) } else { v };
+    // on log axes keep two significant figures: 31.62 → 32
+    let x = if log && x != 0.0 {
+        let mag = 10f64.powf(x.abs().log10().floor() - 1.0);
+        (x / mag).round() * mag
+    } else {
+        x
+    };
     let a = x.abs();
     if a >= 1e6 {
         format!("{}M", trim(x / 1e6))
@@ -189,7 +196,8 @@ fn bounds(spec: &ChartSpec) -> Option<((f64, f64), (f64, f64))> {
     if (y1 - y0).abs() < 1e-12 {
         y1 += if y1 == 0.0 { 1.0 } else { y1.abs() * 0.1 };
     }
-    let pad = (y1 - y0) * 0.06;
+    // room above the data for the legend when there is one
+    let pad = (y1 - y0) * if spec.series.len() > 1 { 0.22 } else { 0.06 };
     let y0 = if spec.y_min.is_some() { y0 } else { y0 - pad };
     Some(((x0, x1), (y0, y1 + pad)))
 }
@@ -231,7 +239,7 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, spec: &ChartSpec, dark: bool) -
         }
     };
     let y_fmt = move |v: &f64| fmt_tick(*v, yl);
-    let n_x = if spec.categories.is_empty() { if narrow { 4 } else { 8 } } else { spec.categories.len().min(if narrow { 8 } else { 16 }) };
+    let n_x = if spec.categories.is_empty() { if narrow { 4 } else { 8 } } else { (spec.categories.len() * 2 + 2).min(if narrow { 12 } else { 40 }) };
     chart
         .configure_mesh()
         .x_desc(spec.x_label.as_str())

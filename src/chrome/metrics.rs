@@ -43,9 +43,18 @@ pub fn int(n: u64) -> String {
     out
 }
 
-/// A fraction as a percentage with `digits` decimals: 0.3114 → "31.1 %".
+/// A fraction as a percentage with `digits` decimals: 0.3114 → "31.1 %". Small non-zero values
+/// keep two significant figures instead of rounding to zero: 0.0000321 → "0.0032 %".
 pub fn pct(x: f64, digits: usize) -> String {
-    if x.is_finite() { format!("{:.*}\u{a0}%", digits, x * 100.0) } else { "—".into() }
+    if !x.is_finite() {
+        return "—".into();
+    }
+    let v = x * 100.0;
+    if v != 0.0 && v.abs() < 0.5 * 10f64.powi(-(digits as i32)) {
+        let d = (-v.abs().log10().floor()) as usize + 1;
+        return format!("{:.*}\u{a0}%", d.min(8), v);
+    }
+    format!("{:.*}\u{a0}%", digits, v)
 }
 
 /// A number with 3 significant figures (no exponent for everyday sizes).
@@ -77,6 +86,7 @@ pub fn ms(x: Option<f64>) -> String {
         None => "∞".into(),
         Some(v) if !v.is_finite() => "∞".into(),
         Some(v) if v >= 10_000.0 => format!("{} s", sig3(v / 1000.0)),
+        Some(v) if v > 0.0 && v < 0.01 => "< 0.01 ms".into(),
         Some(v) => format!("{} ms", sig3(v)),
     }
 }
@@ -95,5 +105,8 @@ mod tests {
         assert_eq!(sig3(0.0123), "0.012");
         assert_eq!(ms(Some(460.517)), "461 ms");
         assert_eq!(ms(None), "∞");
+        assert_eq!(ms(Some(7.46e-5)), "< 0.01 ms");
+        assert_eq!(pct(0.0000321, 2), "0.0032\u{a0}%");
+        assert_eq!(pct(0.0, 2), "0.00\u{a0}%");
     }
 }

@@ -162,7 +162,11 @@ fn format_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
+        // 1000.0 reads better as 1000 in a URL or an input box; it parses back the same
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
         other => other.to_string(),
     }
 }
@@ -324,6 +328,14 @@ mod tests {
         assert!(n.is_empty());
         assert_eq!(p, q);
         assert_eq!(changed_pairs(&Demo::default()), vec![]);
+    }
+
+    #[test]
+    fn whole_floats_print_without_a_decimal_point() {
+        let p = Demo { n: 2, rate: 1.0, mode: "a".into(), on: false };
+        assert_eq!(get(&p, "rate").as_deref(), Some("1"));
+        let p = Demo { rate: 0.25, ..p };
+        assert_eq!(get(&p, "rate").as_deref(), Some("0.25"));
     }
 
     #[test]
