@@ -100,9 +100,56 @@ pub struct HostProps {
 
 #[derive(Clone, PartialEq)]
 struct State {
+    slug: &'static str,
     pairs: Rc<Vec<(String, String)>>,
     seed: u64,
     notices: Rc<Vec<Notice>>,
+}
+
+/// Everything that changes a widget's state. Applied by a reducer, so an action always works on
+/// the newest state, whichever render created the callback that sent it.
+enum Action {
+    /// Set these knobs (validated; `seed` is ignored here).
+    Knobs(Vec<(String, String)>),
+    /// Use this seed.
+    Seed(u64),
+    /// The seed typed was unreadable.
+    BadSeed(Notice),
+    /// Back to the defaults and the default seed.
+    Defaults,
+    /// Hide the notices.
+    Dismiss,
+}
+
+impl Reducible for State {
+    type Action = Action;
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let Some(m) = registry::widget(self.slug).and_then(|w| w.model) else { return self };
+        let mut next = (*self).clone();
+        match action {
+            Action::Knobs(changes) => {
+                let mut pairs = (*self.pairs).clone();
+                for (k, v) in changes.into_iter().filter(|(k, _)| k != "seed") {
+                    match pairs.iter_mut().find(|(key, _)| *key == k) {
+                        Some(kv) => kv.1 = v,
+                        None => pairs.push((k, v)),
+                    }
+                }
+                let (pairs, notices) = (m.validate)(&pairs);
+                next.pairs = Rc::new(pairs);
+                next.notices = Rc::new(notices);
+            }
+            Action::Seed(s) => next.seed = s,
+            Action::BadSeed(n) => next.notices = Rc::new(vec![n]),
+            Action::Defaults => {
+                next.pairs = Rc::new((m.validate)(&[]).0);
+                next.seed = params::DEFAULT_SEED;
+                next.notices = Rc::new(Vec::new());
+            }
+            Action::Dismiss => next.notices = Rc::new(Vec::new()),
+        }
+        Rc::new(next)
+    }
 }
 
 fn initial_state(w: &Widget, mode: Mode, initial_query: Option<&str>) -> State {
@@ -125,7 +172,7 @@ fn initial_state(w: &Widget, mode: Mode, initial_query: Option<&str>) -> State {
     let knob_pairs: Vec<(String, String)> = mine.into_iter().filter(|(k, _)| !reserved.contains(&k.as_str())).collect();
     let (pairs, more) = (m.validate)(&knob_pairs);
     notices.extend(more);
-    State { pairs: Rc::new(pairs), seed, notices: Rc::new(notices) }
+    State { slug: w.slug, pairs: Rc::new(pairs), seed, notices: Rc::new(notices) }
 }
 
 /// Only the pairs that differ from the model's defaults, plus the seed if not the default.
@@ -177,7 +224,7 @@ fn BuiltHost(props: &BuiltProps) -> Html {
     let m = w.model.expect("built");
     let mode = props.mode;
     let iq = props.initial_query.clone();
-    let state = use_state(|| initial_state(w, mode, iq.as_deref()));
+    let state = use_reducer(|| initial_state(w, mode, iq.as_deref()));
     let output = use_state(|| None::<(Rc<serde_json::Value>, Rc<String>)>);
     let busy = use_state(|| false);
     // coalescing: one run in flight; the newest wanted state waits
@@ -205,34 +252,21 @@ fn BuiltHost(props: &BuiltProps) -> Html {
 
     let set = {
         let state = state.clone();
-        Callback::from(move |changes: Vec<(String, String)>| {
-            let mut pairs = (*state.pairs).clone();
-            for (k, v) in changes {
-                if k == "seed" {
-                    continue;
-                }
-                match pairs.iter_mut().find(|(key, _)| *key == k) {
-                    Some(kv) => kv.1 = v,
-                    None => pairs.push((k, v)),
-                }
-            }
-            let (pairs, notices) = (m.validate)(&pairs);
-            state.set(State { pairs: Rc::new(pairs), seed: state.seed, notices: Rc::new(notices) });
-        })
+        Callback::from(move |changes: Vec<(String, String)>| state.dispatch(Action::Knobs(changes)))
     };
     let on_knob = set.reform(|kv: (String, String)| vec![kv]);
     let set_seed = {
         let state = state.clone();
-        Callback::from(move |s: u64| state.set(State { seed: s, ..(*state).clone() }))
+        Callback::from(move |s: u64| state.dispatch(Action::Seed(s)))
     };
     let seed_input = {
-        let (state, set_seed) = (state.clone(), set_seed.clone());
+        let state = state.clone();
         Callback::from(move |e: Event| {
             use wasm_bindgen::JsCast;
             if let Some(t) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
                 match params::parse_seed(&t.value()) {
-                    Ok(s) => set_seed.emit(s),
-                    Err(n) => state.set(State { notices: Rc::new(vec![n]), ..(*state).clone() }),
+                    Ok(s) => state.dispatch(Action::Seed(s)),
+                    Err(n) => state.dispatch(Action::BadSeed(n)),
                 }
             }
         })
@@ -265,14 +299,11 @@ fn BuiltHost(props: &BuiltProps) -> Html {
     });
     let reset = {
         let state = state.clone();
-        Callback::from(move |_: MouseEvent| {
-            let (pairs, _) = (m.validate)(&[]);
-            state.set(State { pairs: Rc::new(pairs), seed: params::DEFAULT_SEED, notices: Rc::new(vec![]) });
-        })
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::Defaults))
     };
     let dismiss = {
         let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.set(State { notices: Rc::new(vec![]), ..(*state).clone() }))
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::Dismiss))
     };
     let title = match mode {
         Mode::Full => html! { <h1>{ w.title }</h1> },

@@ -6,11 +6,27 @@
 //! than glides.
 
 use super::dom;
-use gloo::render::{request_animation_frame, AnimationFrame};
-use gloo::timers::callback::Interval;
-use std::cell::RefCell;
+use gloo::timers::callback::{Interval, Timeout};
+use std::cell::{Cell, RefCell};
+use wasm_bindgen::{closure::Closure, JsCast};
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// One running animation-frame loop. The closure re-requests itself each frame; stopping
+/// cancels the pending frame and drops the closure on a later task, never while it runs.
+struct FrameLoop {
+    alive: Cell<bool>,
+    last: Cell<f64>,
+    pending: Cell<Option<i32>>,
+    closure: RefCell<Option<Closure<dyn FnMut(f64)>>>,
+}
+
+impl FrameLoop {
+    fn request(&self) {
+        let (Some(w), Some(c)) = (dom::window(), self.closure.borrow().as_ref().map(|c| c.as_ref().unchecked_ref::<js_sys::Function>().clone())) else { return };
+        self.pending.set(w.request_animation_frame(&c).ok());
+    }
+}
 
 /// Call `on_frame(real_ms_elapsed)` every animation frame while `running`.
 #[hook]
@@ -18,27 +34,38 @@ pub fn use_frames(running: bool, on_frame: Callback<f64>) {
     let cb = use_mut_ref(|| on_frame.clone());
     *cb.borrow_mut() = on_frame;
     use_effect_with(running, move |running| {
-        let handle: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
         let mut interval = None;
+        let lp = Rc::new(FrameLoop { alive: Cell::new(true), last: Cell::new(0.0), pending: Cell::new(None), closure: RefCell::new(None) });
         if *running {
             if dom::reduced_motion() {
                 let cb = cb.clone();
                 interval = Some(Interval::new(500, move || cb.borrow().emit(500.0)));
             } else {
-                fn schedule(handle: Rc<RefCell<Option<AnimationFrame>>>, cb: Rc<RefCell<Callback<f64>>>, last: f64) {
-                    let h2 = handle.clone();
-                    let frame = request_animation_frame(move |t| {
-                        let dt = if last > 0.0 { (t - last).clamp(0.0, 100.0) } else { 16.0 };
-                        cb.borrow().emit(dt);
-                        schedule(h2, cb, t);
-                    });
-                    *handle.borrow_mut() = Some(frame);
-                }
-                schedule(handle.clone(), cb.clone(), 0.0);
+                let me = lp.clone();
+                let closure = Closure::<dyn FnMut(f64)>::new(move |t: f64| {
+                    if !me.alive.get() {
+                        return;
+                    }
+                    let last = me.last.replace(t);
+                    let dt = if last > 0.0 { (t - last).clamp(0.0, 100.0) } else { 16.0 };
+                    let f = cb.borrow().clone();
+                    f.emit(dt);
+                    if me.alive.get() {
+                        me.request();
+                    }
+                });
+                *lp.closure.borrow_mut() = Some(closure);
+                lp.request();
             }
         }
         move || {
-            handle.borrow_mut().take();
+            lp.alive.set(false);
+            if let (Some(w), Some(id)) = (dom::window(), lp.pending.take()) {
+                let _ = w.cancel_animation_frame(id);
+            }
+            // break the Rc cycle, but not while the closure may be on the stack
+            let closure = lp.closure.borrow_mut().take();
+            Timeout::new(0, move || drop(closure)).forget();
             drop(interval);
         }
     });

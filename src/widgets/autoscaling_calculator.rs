@@ -122,22 +122,27 @@ struct LiveProps {
 fn LiveQueue(props: &LiveProps) -> Html {
     let LiveProps { params, seed, id } = props;
     let sim = use_mut_ref(|| QueueSim::new(params, *seed));
+    // the playback clock: simulated seconds shown so far (events are sparse, so the clock cannot
+    // be read off the last event)
+    let clock = use_mut_ref(|| 0.0f64);
     let snap = use_state(|| sim.borrow().snapshot());
     let running = use_state(|| false);
     let speed = use_state(|| 0.1f64);
     {
-        let (sim, snap, running) = (sim.clone(), snap.clone(), running.clone());
+        let (sim, snap, running, clock) = (sim.clone(), snap.clone(), running.clone(), clock.clone());
         use_effect_with((params.clone(), *seed), move |(p, s)| {
             *sim.borrow_mut() = QueueSim::new(p, *s);
+            *clock.borrow_mut() = 0.0;
             snap.set(sim.borrow().snapshot());
             running.set(false);
         });
     }
     let on_frame = {
-        let (sim, snap, speed, running) = (sim.clone(), snap.clone(), *speed, running.clone());
+        let (sim, snap, speed, running, clock) = (sim.clone(), snap.clone(), *speed, running.clone(), clock.clone());
         Callback::from(move |dt_ms: f64| {
             let mut s = sim.borrow_mut();
-            let t = s.now() + dt_ms / 1000.0 * speed;
+            let t = *clock.borrow() + dt_ms / 1000.0 * speed;
+            *clock.borrow_mut() = t;
             s.advance_to(t);
             if s.next_event_time().is_none() {
                 running.set(false);
@@ -151,17 +156,19 @@ fn LiveQueue(props: &LiveProps) -> Html {
         Callback::from(move |_| running.set(!*running))
     };
     let step = {
-        let (sim, snap) = (sim.clone(), snap.clone());
+        let (sim, snap, clock) = (sim.clone(), snap.clone(), clock.clone());
         Callback::from(move |_| {
             let mut s = sim.borrow_mut();
             s.step();
+            *clock.borrow_mut() = s.now();
             snap.set(s.snapshot());
         })
     };
     let reset = {
-        let (sim, snap, running, p, seed) = (sim.clone(), snap.clone(), running.clone(), params.clone(), *seed);
+        let (sim, snap, running, p, seed, clock) = (sim.clone(), snap.clone(), running.clone(), params.clone(), *seed, clock.clone());
         Callback::from(move |_| {
             *sim.borrow_mut() = QueueSim::new(&p, seed);
+            *clock.borrow_mut() = 0.0;
             snap.set(sim.borrow().snapshot());
             running.set(false);
         })
@@ -175,7 +182,7 @@ fn LiveQueue(props: &LiveProps) -> Html {
         <section class="live" aria-label="Live simulation">
             <h3>{"The queue, live"}</h3>
             <Player running={*running} speed={*speed} speeds={vec![0.01, 0.1, 0.5, 1.0, 5.0]} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
-                status={format!("t = {:.2} s · {} arrived · {} done", s.t, int(u64::from(s.arrived)), int(u64::from(s.completed)))} id_prefix={id.clone()} />
+                status={format!("t = {:.2} s · {} arrived · {} done", s.t.max(*clock.borrow()), int(u64::from(s.arrived)), int(u64::from(s.completed)))} id_prefix={id.clone()} />
             { servers_svg(s) }
             <dl class="metrics">
                 { metric("live_busy", "Busy instances", format!("{} / {}", s.busy, s.servers), None, Tone::Plain) }

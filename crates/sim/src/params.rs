@@ -72,15 +72,7 @@ pub fn validate<P: Params>(p: P) -> (P, Vec<Notice>) {
         Ok(Value::Object(m)) => m,
         _ => return (P::default(), vec![Notice::new("params", "could not read the parameters; using defaults")]),
     };
-    for knob in P::knobs() {
-        if let Some(v) = obj.get(knob.key).cloned() {
-            let (fixed, note) = clamp_value(knob, &v);
-            if let Some(n) = note {
-                notices.push(n);
-            }
-            obj.insert(knob.key.to_string(), fixed);
-        }
-    }
+    clamp_object::<P>(&mut obj, &mut notices);
     let mut out: P = serde_json::from_value(Value::Object(obj)).unwrap_or_default();
     out.check(&mut notices);
     (out, notices)
@@ -113,16 +105,28 @@ pub fn from_pairs<P: Params>(pairs: &[(String, String)], ignore: &[&str]) -> (P,
             )),
         }
     }
-    let p: P = match serde_json::from_value(Value::Object(obj)) {
+    // clamp before deserialising: a value out of the field's type range (−5 for a u32) must
+    // become the nearest valid value, not reset every other knob
+    clamp_object::<P>(&mut obj, &mut notices);
+    let mut p: P = match serde_json::from_value(Value::Object(obj)) {
         Ok(p) => p,
         Err(_) => {
             notices.push(Notice::new("params", "could not read the settings; using defaults"));
             P::default()
         }
     };
-    let (p, more) = validate(p);
-    notices.extend(more);
+    p.check(&mut notices);
     (p, notices)
+}
+
+fn clamp_object<P: Params>(obj: &mut Map<String, Value>, notices: &mut Vec<Notice>) {
+    for knob in P::knobs() {
+        if let Some(v) = obj.get(knob.key).cloned() {
+            let (fixed, note) = clamp_value(knob, &v);
+            notices.extend(note);
+            obj.insert(knob.key.to_string(), fixed);
+        }
+    }
 }
 
 /// The knobs of `p` as `key=value` pairs, in knob order: the inverse of [`from_pairs`].
@@ -312,6 +316,14 @@ mod tests {
         assert_eq!(p.rate, 0.0);
         assert_eq!(n.len(), 2);
         assert!(n[0].message.contains("Nodes must be a whole number from 1 to 64"));
+    }
+
+    #[test]
+    fn a_negative_count_is_clamped_without_resetting_the_others() {
+        let (p, n) = from_pairs::<Demo>(&pairs(&[("n", "-5"), ("rate", "0.75")]), &[]);
+        assert_eq!((p.n, p.rate), (1, 0.75));
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert!(n[0].message.contains("using 1"));
     }
 
     #[test]

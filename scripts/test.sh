@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# README command 2: install what is missing (tools, Chromium, chromedriver), then run every test:
+#   1. the core's unit, property and doc tests on the host          (cargo test -p sim)
+#   2. the app's tests in headless Chromium via wasm-bindgen-test  (cargo test --target wasm32…)
+#   3. the release build, and Playwright end-to-end tests against it in Chromium
+# Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+source scripts/env.sh
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+cargo fetch --quiet
+
+step "core: unit, property and doc tests (host)"
+cargo test -p sim --release
+
+step "app: wasm-bindgen tests in headless Chromium"
+cargo test --target wasm32-unknown-unknown -p pillars-lab
+
+step "release build (trunk) and the native CLI"
+trunk build --release
+cargo build --release -p sim --bin pillars-sim
+
+step "end-to-end: Playwright in Chromium against the release build"
+ln -sfn ../../tools/node_modules tests/e2e/node_modules
+playwright test -c tests/e2e
