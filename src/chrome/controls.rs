@@ -93,7 +93,7 @@ fn KnobControl(props: &KnobProps) -> Html {
     let label = html! {
         <label for={id.clone()}>
             { knob.label }
-            if !knob.unit.is_empty() { <span class="unit">{ format!(" ({})", knob.unit) }</span> }
+            if !knob.unit.is_empty() && !knob.label.eq_ignore_ascii_case(knob.unit) { <span class="unit">{ format!(" ({})", knob.unit) }</span> }
         </label>
     };
     let help = html! { <small id={help_id.clone()} class="help">{ knob.help }</small> };

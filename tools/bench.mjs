@@ -1,0 +1,112 @@
+// Benchmarks that print figures (no pass/fail on timings): run by scripts/bench.sh after a
+// release build. Measures, in Debian's Chromium against dist/ served on localhost:
+//   - the core benchmark as wasm (in the app's web worker) vs natively (the CLI), and the ratio
+//   - navigation → first widget interactive (metric shown, controls live)
+//   - slider input → repaint with the new numbers, p50/p95, per built widget
+//   - main-thread tasks over 50 ms (PerformanceObserver 'longtask') during those runs and
+//     while the live simulation plays
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+
+const BASE = process.env.BASE || 'http://127.0.0.1:8093';
+const CLI = process.env.PILLARS_SIM || '../target/release/pillars-sim';
+const ROUNDS = Number(process.env.ROUNDS || 20);
+const median = (xs) => quantile(xs, 0.5);
+function quantile(xs, q) {
+  const v = [...xs].sort((a, b) => a - b);
+  const h = (v.length - 1) * q, lo = Math.floor(h), hi = Math.min(lo + 1, v.length - 1);
+  return v[lo] + (h - lo) * (v[hi] - v[lo]);
+}
+const f = (x) => (x == null ? 'n/a' : x.toFixed(1));
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+await page.addInitScript(() => {
+  window.__long = [];
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+});
+
+// 1. core benchmark: native vs wasm (same workload, same checksum)
+const native = [];
+let nativeCheck;
+for (let i = 0; i < 5; i++) { const r = JSON.parse(execFileSync(CLI, ['bench', '--rounds', String(ROUNDS)], { encoding: 'utf8' })); native.push(r.ms); nativeCheck = r.check; }
+await page.goto(`${BASE}/`);
+const wasm = await page.evaluate(async ({ rounds }) => {
+  const w = new Worker('/worker-loader.js');
+  const call = (msg) => new Promise((res) => { w.onmessage = (e) => { if (e.data.ready) return; res(JSON.parse(e.data.json)); }; w.postMessage(msg); });
+  await new Promise((res) => { w.onmessage = (e) => e.data.ready && res(); });
+  await call({ id: 0, op: 'bench', n: 1, pairs: [] }); // warm-up
+  const out = [];
+  for (let i = 0; i < 5; i++) out.push(await call({ id: i + 1, op: 'bench', n: rounds, pairs: [] }));
+  w.terminate();
+  return out;
+}, { rounds: ROUNDS });
+const wasmMs = wasm.map((r) => r.ms);
+console.log(`core benchmark (${ROUNDS} rounds of every built model on defaults)`);
+console.log(`  native  median ${f(median(native))} ms`);
+console.log(`  wasm    median ${f(median(wasmMs))} ms   (checksums ${wasm[0].check === nativeCheck ? 'agree' : `DIFFER: ${wasm[0].check} vs ${nativeCheck}`})`);
+console.log(`  wasm / native = ${(median(wasmMs) / median(native)).toFixed(2)}×   (target ≤ 1.3×)`);
+
+// 2. time to interactive
+const slugs = JSON.parse(execFileSync(CLI, ['list', '--json'], { encoding: 'utf8' })).filter((w) => w.built).map((w) => w.slug);
+console.log('\nnavigation → first widget interactive (metric shown, controls enabled), 5 loads each, target ≤ 500 ms');
+for (const slug of slugs) {
+  const t = [];
+  for (let i = 0; i < 5; i++) {
+    await page.goto(`${BASE}/widget/${slug}`);
+    await page.waitForSelector(`[data-slug="${slug}"][aria-busy="false"] [data-metric] .value`);
+    t.push(await page.evaluate(() => performance.now()));
+  }
+  console.log(`  ${slug.padEnd(26)} median ${f(median(t))} ms   max ${f(Math.max(...t))} ms`);
+}
+
+// 3. input → repaint
+const sliders = { 'consistent-hashing': ['nodes', '3', '4'], 'autoscaling-calculator': ['target_util', '70', '71'] };
+console.log('\nslider input → repaint with new numbers (input event to the frame after the DOM changed), 40 moves, target p95 ≤ 16 ms');
+for (const slug of slugs) {
+  const [key, a, b] = sliders[slug] || [];
+  if (!key) { console.log(`  ${slug}: no slider scenario defined`); continue; }
+  await page.goto(`${BASE}/widget/${slug}`);
+  await page.waitForSelector(`[data-slug="${slug}"][aria-busy="false"] [data-metric] .value`);
+  await page.evaluate(() => { window.__long = []; });
+  const times = await page.evaluate(async ({ slug, key, a, b }) => {
+    const sec = document.querySelector(`[data-slug="${slug}"]`);
+    const input = document.getElementById(`w-${slug}-${key}`);
+    const text = () => [...sec.querySelectorAll('[data-metric]')].map((m) => m.textContent).join('|');
+    const out = [];
+    for (let i = 0; i < 40; i++) {
+      const before = text();
+      input.value = i % 2 ? a : b;
+      const t0 = performance.now();
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((res) => {
+        const check = () => { if (text() !== before && sec.getAttribute('aria-busy') === 'false') { requestAnimationFrame(() => res()); return true; } return false; };
+        if (check()) return;
+        const mo = new MutationObserver(() => { if (check()) mo.disconnect(); });
+        mo.observe(sec, { subtree: true, childList: true, characterData: true, attributes: true });
+      });
+      out.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    return out;
+  }, { slug, key, a, b });
+  const longs = await page.evaluate(() => window.__long);
+  console.log(`  ${slug.padEnd(26)} p50 ${f(quantile(times, 0.5))} ms   p95 ${f(quantile(times, 0.95))} ms   main-thread tasks > 50 ms: ${longs.length}${longs.length ? ` (max ${f(Math.max(...longs))} ms)` : ''}`);
+}
+
+// 4. while the live simulation plays
+await page.goto(`${BASE}/widget/autoscaling-calculator`);
+await page.waitForSelector('[data-slug="autoscaling-calculator"][aria-busy="false"]');
+await page.evaluate(() => { window.__long = []; });
+await page.getByRole('button', { name: '▶ Play' }).click();
+await page.locator('.player select').selectOption('5');
+const frames = await page.evaluate(async () => {
+  const ts = [];
+  const t0 = performance.now();
+  await new Promise((res) => { const tick = (t) => { ts.push(t); if (t - t0 < 3000) requestAnimationFrame(tick); else res(); }; requestAnimationFrame(tick); });
+  const gaps = ts.slice(1).map((t, i) => t - ts[i]);
+  return gaps;
+});
+const longs = await page.evaluate(() => window.__long);
+console.log(`\nlive simulation playing at 5× for 3 s: ${frames.length} frames, frame gap p50 ${f(quantile(frames, 0.5))} ms, p95 ${f(quantile(frames, 0.95))} ms, main-thread tasks > 50 ms: ${longs.length}`);
+await browser.close();
