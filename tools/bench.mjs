@@ -1,6 +1,6 @@
 // Benchmarks that print figures (no pass/fail on timings): run by scripts/bench.sh after a
 // release build. Measures, in Debian's Chromium against dist/ served on localhost:
-//   - the core benchmark as wasm (in the app's web worker) vs natively (the CLI), and the ratio
+//   - the core benchmark as wasm (the site's own module) vs natively (the CLI), and the ratio
 //   - navigation → first widget interactive (metric shown, controls live)
 //   - slider input → repaint with the new numbers, p50/p95, per built widget
 //   - main-thread tasks over 50 ms (PerformanceObserver 'longtask') during those runs and
@@ -31,14 +31,13 @@ const native = [];
 let nativeCheck;
 for (let i = 0; i < 5; i++) { const r = JSON.parse(execFileSync(CLI, ['bench', '--rounds', String(ROUNDS)], { encoding: 'utf8' })); native.push(r.ms); nativeCheck = r.check; }
 await page.goto(`${BASE}/`);
-const wasm = await page.evaluate(async ({ rounds }) => {
-  const w = new Worker('/worker-loader.js');
-  const call = (msg) => new Promise((res) => { w.onmessage = (e) => { if (e.data.ready) return; res(JSON.parse(e.data.json)); }; w.postMessage(msg); });
-  await new Promise((res) => { w.onmessage = (e) => e.data.ready && res(); });
-  await call({ id: 0, op: 'bench', n: 1, pairs: [] }); // warm-up
+// the same wasm the site ships, called through its exported worker entry point
+await page.waitForFunction(() => window.wasmBindings && window.wasmBindings.worker_handle);
+const wasm = await page.evaluate(({ rounds }) => {
+  const call = (msg) => JSON.parse(window.wasmBindings.worker_handle(msg).json);
+  call({ id: 0, op: 'bench', n: 1, pairs: [] }); // warm-up
   const out = [];
-  for (let i = 0; i < 5; i++) out.push(await call({ id: i + 1, op: 'bench', n: rounds, pairs: [] }));
-  w.terminate();
+  for (let i = 0; i < 5; i++) out.push(call({ id: i + 1, op: 'bench', n: rounds, pairs: [] }));
   return out;
 }, { rounds: ROUNDS });
 const wasmMs = wasm.map((r) => r.ms);

@@ -250,28 +250,14 @@ fn BuiltHost(props: &BuiltProps) -> Html {
         });
     }
 
-    let set = {
-        let state = state.clone();
-        Callback::from(move |changes: Vec<(String, String)>| state.dispatch(Action::Knobs(changes)))
-    };
-    let on_knob = set.reform(|kv: (String, String)| vec![kv]);
-    let set_seed = {
-        let state = state.clone();
-        Callback::from(move |s: u64| state.dispatch(Action::Seed(s)))
-    };
-    let seed_input = {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
-            use wasm_bindgen::JsCast;
-            if let Some(t) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                match params::parse_seed(&t.value()) {
-                    Ok(s) => state.dispatch(Action::Seed(s)),
-                    Err(n) => state.dispatch(Action::BadSeed(n)),
-                }
-            }
-        })
-    };
-    let new_seed = set_seed.reform(|_: MouseEvent| random_seed());
+    // callbacks built on the reducer's dispatcher are stable across renders, so components
+    // that take them (controls, seed field) re-render only when their values change — and never
+    // rewrite an input the reader is typing in because a report arrived
+    let dispatch = state.dispatcher();
+    let set = use_callback(dispatch.clone(), |changes: Vec<(String, String)>, d| d.dispatch(Action::Knobs(changes)));
+    let on_knob = use_callback(dispatch.clone(), |kv: (String, String), d| d.dispatch(Action::Knobs(vec![kv])));
+    let set_seed = use_callback(dispatch.clone(), |s: u64, d| d.dispatch(Action::Seed(s)));
+    let bad_seed = use_callback(dispatch.clone(), |n: Notice, d| d.dispatch(Action::BadSeed(n)));
     let id: AttrValue = format!("w-{}", w.slug).into();
     let ctx = WidgetCtx {
         widget: w,
@@ -297,14 +283,8 @@ fn BuiltHost(props: &BuiltProps) -> Html {
             export::copy_text(&href);
         }
     });
-    let reset = {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::Defaults))
-    };
-    let dismiss = {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::Dismiss))
-    };
+    let reset = use_callback(dispatch.clone(), |_: MouseEvent, d| d.dispatch(Action::Defaults));
+    let dismiss = use_callback(dispatch, |_: MouseEvent, d| d.dispatch(Action::Dismiss));
     let title = match mode {
         Mode::Full => html! { <h1>{ w.title }</h1> },
         _ => html! { <h2><a href={format!("/widget/{}", w.slug)}>{ w.title }</a></h2> },
@@ -326,13 +306,7 @@ fn BuiltHost(props: &BuiltProps) -> Html {
             <div class="widget-body">
                 <aside class="panel controls-panel" aria-label="Settings">
                     <Controls knobs={(m.knobs)()} values={state.pairs.clone()} on_change={on_knob} id_prefix={id.clone()} />
-                    <div class="knob seed">
-                        <div class="knob-head"><label for={format!("{id}-seed")}>{"Seed"}</label><span class="range">{"same seed, same run"}</span></div>
-                        <div class="knob-row">
-                            <input type="number" class="num wide" id={format!("{id}-seed")} min="0" value={state.seed.to_string()} onchange={seed_input} />
-                            <button type="button" onclick={new_seed}>{"New seed"}</button>
-                        </div>
-                    </div>
+                    <SeedField seed={state.seed} on_seed={set_seed} on_bad={bad_seed} id={id.clone()} />
                     <div class="actions">
                         <button type="button" onclick={export_json} disabled={output.is_none()} title="Download the report: the same JSON the CLI prints">{"Export JSON"}</button>
                         if writes_url { <button type="button" onclick={share} title="Copy a link to exactly this run">{"Copy link"}</button> }
@@ -345,6 +319,43 @@ fn BuiltHost(props: &BuiltProps) -> Html {
                 </div>
             </div>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SeedProps {
+    seed: u64,
+    on_seed: Callback<u64>,
+    on_bad: Callback<Notice>,
+    id: AttrValue,
+}
+
+/// The seed box and "New seed". Its own component, so that a report arriving (which re-renders
+/// the host) never rewrites what the reader is typing here.
+#[component]
+fn SeedField(props: &SeedProps) -> Html {
+    let SeedProps { seed, on_seed, on_bad, id } = props;
+    let onchange = {
+        let (on_seed, on_bad) = (on_seed.clone(), on_bad.clone());
+        Callback::from(move |e: Event| {
+            use wasm_bindgen::JsCast;
+            if let Some(t) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                match params::parse_seed(&t.value()) {
+                    Ok(s) => on_seed.emit(s),
+                    Err(n) => on_bad.emit(n),
+                }
+            }
+        })
+    };
+    let new_seed = on_seed.reform(|_: MouseEvent| random_seed());
+    html! {
+        <div class="knob seed">
+            <div class="knob-head"><label for={format!("{id}-seed")}>{"Seed"}</label><span class="range">{"same seed, same run"}</span></div>
+            <div class="knob-row">
+                <input type="number" class="num wide" id={format!("{id}-seed")} min="0" value={seed.to_string()} {onchange} />
+                <button type="button" onclick={new_seed}>{"New seed"}</button>
+            </div>
+        </div>
     }
 }
 

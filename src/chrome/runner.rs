@@ -1,6 +1,6 @@
 //! Runs models off the main thread.
 //!
-//! [`request`] sends `(slug, pairs, seed)` to the web worker (`src/bin/worker.rs`) and calls back
+//! [`request`] sends `(slug, pairs, seed)` to the web worker (`src/worker.rs`) and calls back
 //! with the exact JSON the CLI prints. Until the worker says it is ready, requests wait in a queue;
 //! if the worker cannot start (or the page has no worker support) the model runs inline instead,
 //! so a widget always gets its report.
@@ -44,15 +44,14 @@ thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
 }
 
-/// URL of the worker script, next to the app's own files.
-fn worker_url() -> String {
-    // Trunk emits worker.js (+ worker_bg.wasm) with the no-modules target; a tiny loader
-    // (www/worker-loader.js, copied as-is) imports it and starts the wasm.
-    let base = super::dom::document()
-        .and_then(|d| d.query_selector("base").ok().flatten())
-        .and_then(|b| b.get_attribute("href"))
-        .unwrap_or_else(|| "/".into());
-    format!("{}worker-loader.js", if base.ends_with('/') { base } else { format!("{base}/") })
+/// The wasm-bindgen glue of this app, as the page loaded it (Trunk's `modulepreload` link).
+/// `None` where the page did not load us that way (a script embed in someone else's page): the
+/// worker cannot be started there, and models run inline.
+fn glue_url() -> Option<String> {
+    let doc = super::dom::document()?;
+    let link = doc.query_selector("link[rel=modulepreload][href*='pillars-lab']").ok()??;
+    let href = link.get_attribute("href")?;
+    web_sys::Url::new_with_base(&href, &doc.base_uri().ok()??).ok().map(|u| u.href())
 }
 
 /// Start the worker (once). Safe to call many times.
@@ -62,9 +61,15 @@ pub fn init() {
         if st.worker.is_some() || st.failed {
             return;
         }
+        let Some(glue) = glue_url() else {
+            st.failed = true;
+            mark("inline");
+            return;
+        };
+        let script = web_sys::Url::new_with_base("sim-worker.js", &glue).map(|u| u.href()).unwrap_or_default();
         let opts = web_sys::WorkerOptions::new();
-        opts.set_type(web_sys::WorkerType::Classic);
-        match Worker::new_with_options(&worker_url(), &opts) {
+        opts.set_type(web_sys::WorkerType::Module);
+        match Worker::new_with_options(&script, &opts) {
             Ok(w) => {
                 let onmessage = Closure::<dyn Fn(MessageEvent)>::new(on_message);
                 w.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
@@ -72,6 +77,14 @@ pub fn init() {
                 let onerror = Closure::<dyn Fn(web_sys::Event)>::new(|_e: web_sys::Event| fail_over());
                 w.set_onerror(Some(onerror.as_ref().unchecked_ref()));
                 onerror.forget();
+                // hand over the module this page already compiled, and the glue to drive it
+                let msg = Object::new();
+                let _ = Reflect::set(&msg, &"init".into(), &wasm_bindgen::module());
+                let _ = Reflect::set(&msg, &"glue".into(), &glue.into());
+                if w.post_message(&msg).is_err() {
+                    st.failed = true;
+                    return;
+                }
                 st.worker = Some(w);
             }
             Err(_) => st.failed = true,
@@ -79,9 +92,21 @@ pub fn init() {
     });
 }
 
+/// Record how models run, on `<html data-runner="worker|inline">` (for tests and the curious).
+fn mark(mode: &str) {
+    if let Some(root) = super::dom::document().and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-runner", mode);
+    }
+}
+
 fn on_message(msg: MessageEvent) {
     let data = msg.data();
+    if Reflect::get(&data, &"failed".into()).ok().is_some_and(|v| !v.is_undefined()) {
+        fail_over();
+        return;
+    }
     if Reflect::get(&data, &"ready".into()).ok().and_then(|v| v.as_bool()) == Some(true) {
+        mark("worker");
         let queued = STATE.with(|s| {
             let mut st = s.borrow_mut();
             st.ready = true;
@@ -101,6 +126,7 @@ fn on_message(msg: MessageEvent) {
 
 /// The worker failed: run everything queued or in flight inline, and from now on run inline.
 fn fail_over() {
+    mark("inline");
     let todo: Vec<Pending> = STATE.with(|s| {
         let mut st = s.borrow_mut();
         st.failed = true;

@@ -50,6 +50,23 @@ test('every knob and the seed live in the URL; reload restores the exact run', a
   expect(problems()).toEqual([]);
 });
 
+test('models run in the web worker, off the main thread', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/widget/consistent-hashing?keys=200000');
+  await expect(page.locator('html')).toHaveAttribute('data-runner', 'worker');
+  await expect(page.locator('[data-slug="consistent-hashing"]')).toHaveAttribute('aria-busy', 'false');
+  expect(problems()).toEqual([]);
+});
+
+test('typing a seed while the first run is still computing is not lost', async ({ page }) => {
+  await page.goto('/widget/autoscaling-calculator?sim_requests=500000');
+  const seed = page.locator('#w-autoscaling-calculator-seed');
+  await seed.fill('31337');
+  await seed.press('Enter');
+  await expect(page).toHaveURL(/seed=31337/);
+  await expect(seed).toHaveValue('31337');
+});
+
 test('garbage in the URL shows the clamp notice and a working widget', async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto('/widget/consistent-hashing?nodes=-5&vnodes=1e9&placement=%3Cscript%3E&seed=banana&bogus=1');
