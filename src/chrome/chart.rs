@@ -331,14 +331,20 @@ pub fn Chart(props: &ChartProps) -> Html {
             move || drop(l)
         });
     }
+    // Draw on the next animation frame, not inside the render: the new numbers paint first, and
+    // a burst of updates (a slider being dragged) draws once, with the newest spec.
+    let pending = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
     {
         let canvas = canvas.clone();
         use_effect_with((spec.clone(), theme, *width_tick), move |(spec, theme, _)| {
-            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                if let Err(e) = draw(&c, spec, theme.dark) {
-                    web_sys::console::warn_1(&format!("chart: {e}").into());
+            let (spec, dark) = (spec.clone(), theme.dark);
+            *pending.borrow_mut() = Some(gloo::render::request_animation_frame(move |_| {
+                if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                    if let Err(e) = draw(&c, &spec, dark) {
+                        web_sys::console::warn_1(&format!("chart: {e}").into());
+                    }
                 }
-            }
+            }));
         });
     }
     let file = spec.title.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-");
