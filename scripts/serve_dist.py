@@ -31,6 +31,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self):
         self.send_header("Cache-Control", "no-store")
+        # the script embed imports our glue and wasm from other sites' pages
+        self.send_header("Access-Control-Allow-Origin", "*")
         if self.csp:
             self.send_header("Content-Security-Policy", CSP)
         super().end_headers()

@@ -20,14 +20,30 @@ use wasm_bindgen::prelude::*;
 
 /// Mount the whole site on `<body>`.
 pub fn start_app() {
+    chrome::dom::install_style_shim();
     chrome::runner::init();
     yew::Renderer::<app::App>::new().render();
 }
 
-/// Mount a single widget into `element` (the script embed uses this).
+/// A mounted widget; `destroy()` unmounts it and frees what it held.
 #[wasm_bindgen]
-pub fn mount_widget(element: web_sys::Element, slug: String, query: String) {
+pub struct MountedWidget(Option<yew::AppHandle<pages::embed::Standalone>>);
+
+#[wasm_bindgen]
+impl MountedWidget {
+    /// Unmount the widget (idempotent).
+    pub fn destroy(&mut self) {
+        if let Some(app) = self.0.take() {
+            app.destroy();
+        }
+    }
+}
+
+/// Mount a single widget into `element` with knobs from `query` (`nodes=5&seed=7&theme=dark`).
+/// The script embed (`www/embed.js`) uses this; so do the browser tests.
+#[wasm_bindgen]
+pub fn mount_widget(element: web_sys::Element, slug: String, query: String) -> MountedWidget {
     chrome::runner::init();
     let props = pages::embed::StandaloneProps { slug, query };
-    yew::Renderer::<pages::embed::Standalone>::with_root_and_props(element, props).render();
+    MountedWidget(Some(yew::Renderer::<pages::embed::Standalone>::with_root_and_props(element, props).render()))
 }

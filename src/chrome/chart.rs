@@ -107,13 +107,14 @@ fn parse_hex(s: &str, fallback: RGBColor) -> RGBColor {
     }
 }
 
-fn palette(dark: bool) -> Palette {
+fn palette(at: &web_sys::Element, dark: bool) -> Palette {
     let (bg0, fg0) = if dark { (RGBColor(24, 26, 31), RGBColor(230, 232, 236)) } else { (WHITE, RGBColor(30, 32, 38)) };
-    let c = |i: usize, f: RGBColor| parse_hex(&dom::css_var(&format!("--c{i}")), f);
+    let var = |name: &str| dom::css_var_at(at, name);
+    let c = |i: usize, f: RGBColor| parse_hex(&var(&format!("--c{i}")), f);
     Palette {
-        bg: parse_hex(&dom::css_var("--panel"), bg0),
-        fg: parse_hex(&dom::css_var("--fg"), fg0),
-        grid: parse_hex(&dom::css_var("--grid"), RGBColor(128, 128, 128)),
+        bg: parse_hex(&var("--panel"), bg0),
+        fg: parse_hex(&var("--fg"), fg0),
+        grid: parse_hex(&var("--grid"), RGBColor(128, 128, 128)),
         series: [
             c(0, RGBColor(37, 99, 235)),
             c(1, RGBColor(234, 88, 12)),
@@ -209,7 +210,7 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, spec: &ChartSpec, dark: bool) -
     let css_h = f64::from(canvas.client_height().max(120));
     canvas.set_width((css_w * ratio) as u32);
     canvas.set_height((css_h * ratio) as u32);
-    let pal = palette(dark);
+    let pal = palette(canvas, dark);
     let px = |v: f64| (v * ratio) as u32;
     let font = |size: f64| ("sans-serif", size * ratio).into_font().color(&pal.fg);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
@@ -335,6 +336,15 @@ pub fn Chart(props: &ChartProps) -> Html {
     // a burst of updates (a slider being dragged) draws once, with the newest spec.
     let pending = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
     {
+        // set through the CSSOM: a style attribute would need 'unsafe-inline' in the CSP
+        let canvas = canvas.clone();
+        use_effect_with(*height, move |h| {
+            if let Some(c) = canvas.cast::<web_sys::HtmlElement>() {
+                let _ = c.style().set_property("height", &format!("{h}px"));
+            }
+        });
+    }
+    {
         let canvas = canvas.clone();
         use_effect_with((spec.clone(), theme, *width_tick), move |(spec, theme, _)| {
             let (spec, dark) = (spec.clone(), theme.dark);
@@ -370,7 +380,7 @@ pub fn Chart(props: &ChartProps) -> Html {
                     <button type="button" class="link" onclick={csv} title="Download this chart's data as CSV">{"CSV"}</button>
                 </span>
             </figcaption>
-            <canvas ref={canvas} role="img" aria-label={label} style={format!("height:{height}px")} />
+            <canvas ref={canvas} role="img" aria-label={label} />
         </figure>
     }
 }

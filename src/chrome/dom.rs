@@ -1,6 +1,40 @@
 //! Small, panic-free accessors for the browser globals.
 
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+// plotters measures text with a <span> whose `style` *attribute* it sets; under our CSP
+// (style-src 'self', no 'unsafe-inline') the browser refuses that. The same declarations applied
+// through the CSSOM (`style.cssText`) are allowed. Installed by the site only (start_app): the
+// script embed never patches other people's pages.
+#[wasm_bindgen(inline_js = "export function install_style_shim() {
+  const proto = Element.prototype;
+  if (proto.__plStyleShim) return;
+  const original = proto.setAttribute;
+  proto.setAttribute = function (name, value) {
+    if (typeof name === 'string' && name.toLowerCase() === 'style' && this.style) { this.style.cssText = String(value); return; }
+    return original.call(this, name, value);
+  };
+  proto.__plStyleShim = true;
+}")]
+extern "C" {
+    /// Route `setAttribute('style', …)` through the CSSOM (see above).
+    pub fn install_style_shim();
+}
+
+thread_local! {
+    static OFFSCREEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Mark the embedded widget as scrolled off screen (or back on): animations pause while off.
+pub fn set_offscreen(off: bool) {
+    OFFSCREEN.with(|o| o.set(off));
+}
+
+/// Whether animations should pause: scrolled off screen in an embed, or the tab is hidden.
+pub fn paused_by_page() -> bool {
+    OFFSCREEN.with(|o| o.get()) || document().is_some_and(|d| d.hidden())
+}
 
 /// The window, if there is one.
 pub fn window() -> Option<web_sys::Window> {
@@ -25,6 +59,15 @@ pub fn media_matches(query: &str) -> bool {
 /// Whether the reader asked for reduced motion.
 pub fn reduced_motion() -> bool {
     media_matches("(prefers-reduced-motion: reduce)")
+}
+
+/// A CSS custom property as seen by `el` (so it works inside a shadow root), e.g. `--fg`.
+pub fn css_var_at(el: &web_sys::Element, name: &str) -> String {
+    window()
+        .and_then(|w| w.get_computed_style(el).ok().flatten())
+        .and_then(|s| s.get_property_value(name).ok())
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// A CSS custom property of the root element, e.g. `--fg`, trimmed.

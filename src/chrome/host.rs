@@ -315,7 +315,11 @@ fn BuiltHost(props: &BuiltProps) -> Html {
                     if *busy { <p class="busy" role="status"><span class="spinner" aria-hidden="true"></span>{"computing…"}</p> }
                 </aside>
                 <div class="view">
-                    { widgets::view(ctx) }
+                    { widgets::view(ctx.clone()) }
+                    if m.stochastic { <super::batch::Batch ctx={ctx} /> }
+                    if mode == Mode::Full {
+                        <crate::pages::embed::EmbedSnippets slug={w.slug} title={w.title} pairs={url_pairs(w, &state)} />
+                    }
                 </div>
             </div>
         </section>

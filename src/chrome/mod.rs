@@ -5,9 +5,11 @@
 //! - [`controls`]: a labelled native input per knob, generated from the model's `Knob` list.
 //! - [`chart`]: line/bar charts on plotters-canvas, sharp on high-DPI screens, themed.
 //! - [`player`]: play / pause / step / speed / reset for step-able simulations.
+//! - [`batch`]: N seeded trials of a stochastic model, off the main thread.
 //! - [`metrics`]: headline numbers as text, and number formatting.
 //! - [`url`], [`theme`], [`export`], [`dom`]: browser plumbing.
 
+pub mod batch;
 pub mod chart;
 pub mod controls;
 pub mod dom;

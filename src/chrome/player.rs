@@ -3,7 +3,7 @@
 //! [`use_frames`] calls back once per animation frame while running, with the real time elapsed;
 //! the view turns that into simulated time (× speed) and advances its `Simulation`. When the
 //! reader prefers reduced motion, frames come twice a second instead: the picture steps rather
-//! than glides.
+//! than glides. Time stops while an embedded widget is scrolled off screen or the tab is hidden.
 
 use super::dom;
 use gloo::timers::callback::{Interval, Timeout};
@@ -39,7 +39,11 @@ pub fn use_frames(running: bool, on_frame: Callback<f64>) {
         if *running {
             if dom::reduced_motion() {
                 let cb = cb.clone();
-                interval = Some(Interval::new(500, move || cb.borrow().emit(500.0)));
+                interval = Some(Interval::new(500, move || {
+                    if !dom::paused_by_page() {
+                        cb.borrow().emit(500.0);
+                    }
+                }));
             } else {
                 let me = lp.clone();
                 let closure = Closure::<dyn FnMut(f64)>::new(move |t: f64| {
@@ -48,8 +52,11 @@ pub fn use_frames(running: bool, on_frame: Callback<f64>) {
                     }
                     let last = me.last.replace(t);
                     let dt = if last > 0.0 { (t - last).clamp(0.0, 100.0) } else { 16.0 };
-                    let f = cb.borrow().clone();
-                    f.emit(dt);
+                    // off screen (embeds) or in a hidden tab: keep the loop, stop the clock
+                    if !dom::paused_by_page() {
+                        let f = cb.borrow().clone();
+                        f.emit(dt);
+                    }
                     if me.alive.get() {
                         me.request();
                     }

@@ -229,7 +229,7 @@ fn servers_svg(s: &QueueSnapshot) -> Html {
     let q = s.queue_len.min(60);
     let total_w = w + 20.0 + 80.0;
     html! {
-        <svg class="drawing servers" viewBox={format!("0 0 {total_w} {}", h.max(24.0))} style="max-height: 260px" role="img"
+        <svg class="drawing servers" viewBox={format!("0 0 {total_w} {}", h.max(24.0))} role="img"
              aria-label={format!("{} of {} instances busy, {} waiting", s.busy, c, s.queue_len)}>
             { for (0..c).map(|i| {
                 let (x, y) = (f64::from(i % cols) * cell, f64::from(i / cols) * cell);

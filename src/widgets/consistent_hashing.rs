@@ -52,7 +52,7 @@ pub fn View(props: &Props) -> Html {
         <>
         <dl class="metrics">
             { metric("max_over_mean", "Busiest node vs mean", format!("{}×", sig3(r.max_over_mean)), Some(format!("max {} keys, mean {}", int(r.max), sig3(r.mean))), if r.max_over_mean > 1.25 { Tone::Bad } else { Tone::Plain }) }
-            { metric("cv", "Load spread (sd ÷ mean)", pct(r.cv, 1), Some(format!("theory ≈ {}", pct(r.cv_theory, 1))), Tone::Plain) }
+            { metric("cv", "Load spread (sd ÷ mean)", pct(r.cv, 1), Some(format!("sd {} keys; theory ≈ {}", sig3(r.sd), pct(r.cv_theory, 1))), Tone::Plain) }
             { match change {
                 Some(c) => html! { <>
                     { metric("moved", &format!("Keys moved ({} {})", c.kind, c.node), int(c.moved), Some(format!("{} of all keys", pct(c.moved_fraction, 1))), if c.only_affected_moved { Tone::Good } else { Tone::Bad }) }

@@ -21,7 +21,7 @@ export default defineConfig({
     acceptDownloads: true,
   },
   webServer: {
-    command: `python3 ../../scripts/serve_dist.py --dir ../../dist --port ${PORT}`,
+    command: `python3 ../../scripts/serve_dist.py --dir ../../dist --port ${PORT} --csp`,
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: false,
     timeout: 30_000,

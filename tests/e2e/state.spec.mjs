@@ -128,3 +128,17 @@ test('the live queue plays, pauses and steps', async ({ page }) => {
   await expect(status).toContainText('0 arrived');
   expect(problems()).toEqual([]);
 });
+
+test('a stochastic widget runs a batch of seeded trials in the background', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/widget/autoscaling-calculator?arrival_rate=10&service_ms=500&instances=6&sim_requests=5000');
+  await page.getByRole('button', { name: 'Run 100 trials' }).click();
+  const table = page.getByTestId('trials');
+  await expect(table).toBeVisible({ timeout: 30_000 });
+  const row = table.locator('tr', { hasText: 'sim p wait' });
+  // Erlang C for a = 5, c = 6 is 0.5875: the mean over 100 short runs must land near it
+  const mean = Number(await row.locator('td').nth(1).innerText());
+  expect(mean).toBeGreaterThan(0.5);
+  expect(mean).toBeLessThan(0.67);
+  expect(problems()).toEqual([]);
+});

@@ -1,0 +1,87 @@
+// Pillars Lab embed script, for pages of the book (or any page) on another site.
+//
+//   <script src="https://SITE/embed.js" defer></script>
+//   <div data-widget="consistent-hashing" data-nodes="5" data-seed="7"></div>
+//   <iframe data-pillars-lab src="https://SITE/embed/consistent-hashing?nodes=5" loading="lazy" …></iframe>
+//
+// - mounts every [data-widget] element in place (inside a shadow root, so the site's styles and
+//   ours never mix), knobs from its data-* attributes; several per page;
+// - survives MkDocs Material's instant navigation: mounts on every page swap and destroys the
+//   widgets whose elements left the page;
+// - follows the book's palette switch (body[data-md-color-scheme]) and passes it to iframes;
+// - sizes iframes to their content, trusting only messages from this script's own origin, from
+//   one of the page's [data-pillars-lab] frames, of the expected shape.
+// The build fills in the hashed file names below (scripts/trunk_post_build.py).
+(() => {
+  if (window.PillarsLab) return; // loaded twice (instant navigation re-runs scripts)
+  const me = document.currentScript && document.currentScript.src;
+  if (!me) return;
+  const ORIGIN = new URL(me).origin;
+  const at = (file) => new URL(file, me).href;
+  const GLUE = at('__GLUE__');
+  const WASM = at('__WASM__');
+  const CSS = at('__CSS__');
+
+  const scheme = () => {
+    const s = document.body && document.body.getAttribute('data-md-color-scheme');
+    return s === 'slate' ? 'dark' : s ? 'light' : null;
+  };
+
+  // ---- iframes: size and theme ----
+  const frames = () => [...document.querySelectorAll('iframe[data-pillars-lab]')];
+  window.addEventListener('message', (e) => {
+    if (e.origin !== ORIGIN) return;
+    const d = e.data;
+    if (!d || typeof d !== 'object' || d.type !== 'pillars-lab:size') return;
+    if (typeof d.height !== 'number' || !(d.height > 0 && d.height < 50000)) return;
+    const frame = frames().find((f) => f.contentWindow === e.source);
+    if (frame) frame.style.height = `${Math.ceil(d.height)}px`;
+  });
+  const themeFrames = () => {
+    const t = scheme();
+    if (!t) return;
+    for (const f of frames()) if (f.contentWindow) f.contentWindow.postMessage({ type: 'pillars-lab:theme', theme: t }, ORIGIN);
+  };
+
+  // ---- script mounts ----
+  const mounted = new Map(); // element -> handle
+  let app = null;
+  const load = () => (app ||= import(GLUE).then(async (glue) => { await glue.default({ module_or_path: WASM }); return glue; }));
+
+  async function sync() {
+    for (const [el, handle] of mounted) {
+      if (!el.isConnected) { handle.destroy(); mounted.delete(el); }
+    }
+    themeFrames();
+    const todo = [...document.querySelectorAll('[data-widget]')].filter((el) => !mounted.has(el));
+    if (!todo.length) return;
+    const glue = await load();
+    for (const el of todo) {
+      if (mounted.has(el) || !el.isConnected) continue;
+      const q = new URLSearchParams();
+      for (const a of el.attributes) {
+        if (a.name.startsWith('data-') && a.name !== 'data-widget') q.set(a.name.slice(5), a.value);
+      }
+      if (!q.has('theme')) q.set('theme', 'book');
+      const root = el.shadowRoot || el.attachShadow({ mode: 'open' });
+      root.replaceChildren();
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = CSS;
+      const holder = document.createElement('div');
+      root.append(link, holder);
+      mounted.set(el, glue.mount_widget(holder, el.getAttribute('data-widget'), q.toString()));
+    }
+  }
+
+  window.PillarsLab = { sync, mounted: () => mounted.size };
+  if (window.document$ && typeof window.document$.subscribe === 'function') {
+    window.document$.subscribe(() => { sync(); }); // MkDocs Material: every page, instant or not
+  } else if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', () => sync());
+  } else {
+    sync();
+  }
+  // palette switches restyle iframes too (script mounts watch the body themselves)
+  new MutationObserver(themeFrames).observe(document.body, { attributes: true, attributeFilter: ['data-md-color-scheme'] });
+})();
