@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 TRUNK_VERSION=0.22.1
 WASM_BINDGEN_VERSION=0.2.130   # must equal the `=` pin in Cargo.toml and [tools] in Trunk.toml
 BINARYEN_VERSION=132.0.0       # wasm-opt; Trunk.toml says version_132
+MKDOCS_MATERIAL_VERSION=9.8.2  # the book's theme, for the embed tests
 
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
@@ -14,17 +15,22 @@ want_test=0
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+# (each check captures the tool's output first: `tool | grep -q` can kill the tool with SIGPIPE,
+# which pipefail reports as a failed check)
+targets=$(rustup target list --installed 2>/dev/null || true)
+if ! grep -qx wasm32-unknown-unknown <<<"$targets"; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
+have=$(trunk --version 2>/dev/null || true)
+if [ "$have" != "trunk $TRUNK_VERSION" ]; then
   say "installing trunk $TRUNK_VERSION (takes several minutes)"
   cargo install --locked trunk --version "$TRUNK_VERSION" --ignore-rust-version
 fi
 
-if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
+have=$(wasm-bindgen --version 2>/dev/null || true)
+if [ "$have" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # not --locked: the registry here lacks one of its pinned dependency versions
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
@@ -37,6 +43,12 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ tools/package-lock.json -nt to
 fi
 
 if [ "$want_test" = 1 ]; then
+  have=$(tools/.venv/bin/pip show mkdocs-material 2>/dev/null | sed -n 's/^Version: //p' || true)
+  if [ "$have" != "$MKDOCS_MATERIAL_VERSION" ]; then
+    say "installing mkdocs-material $MKDOCS_MATERIAL_VERSION (in tools/.venv)"
+    python3 -m venv tools/.venv
+    tools/.venv/bin/pip install --quiet --disable-pip-version-check "mkdocs-material==$MKDOCS_MATERIAL_VERSION"
+  fi
   need=()
   command -v chromium >/dev/null || need+=(chromium)
   command -v chromedriver >/dev/null || need+=(chromium-driver)

@@ -2,7 +2,8 @@
 # README command 2: install what is missing (tools, Chromium, chromedriver), then run every test:
 #   1. the core's unit, property and doc tests on the host          (cargo test -p sim)
 #   2. the app's tests in headless Chromium via wasm-bindgen-test  (cargo test --target wasm32…)
-#   3. the release build, and Playwright end-to-end tests against it in Chromium
+#   3. the release build and a small MkDocs-Material book embedding it (another origin), and
+#      Playwright end-to-end tests against both in Chromium
 # Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,10 @@ step "release build (trunk) and the native CLI"
 trunk build --release
 cargo build --release -p sim --bin pillars-sim
 
-step "end-to-end: Playwright in Chromium against the release build"
+step "the test book: a real MkDocs-Material site embedding widgets (tests/book)"
+rm -rf test-results/book
+NO_MKDOCS_2_WARNING=1 tools/.venv/bin/mkdocs build --quiet -f tests/book/mkdocs.yml -d "$PWD/test-results/book"
+
+step "end-to-end: Playwright in Chromium against the release build and the book"
 ln -sfn ../../tools/node_modules tests/e2e/node_modules
 playwright test -c tests/e2e

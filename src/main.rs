@@ -1,7 +1,13 @@
-//! The site's entry point: mount the Yew app on the page. The same wasm also runs inside the
-//! simulation worker (see `src/worker.rs`), where there is no window and nothing is mounted.
+//! The site's entry point. The same wasm also starts inside the simulation worker (no window)
+//! and inside other sites' pages through the script embed (`embed.js`), which mounts single
+//! widgets itself: the site is mounted only on our own page, marked by
+//! `<meta name="pillars-lab" content="site">` in `index.html`.
 fn main() {
-    if web_sys::window().is_some() {
+    let ours = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("meta[name='pillars-lab'][content='site']").ok().flatten())
+        .is_some();
+    if ours {
         pillars_lab::start_app();
     }
 }

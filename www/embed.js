@@ -29,18 +29,27 @@
 
   // ---- iframes: size and theme ----
   const frames = () => [...document.querySelectorAll('iframe[data-pillars-lab]')];
+  const ready = new WeakSet(); // frame windows that have loaded our page (they sent a size)
+  const sendTheme = (win) => {
+    const t = scheme();
+    if (t) win.postMessage({ type: 'pillars-lab:theme', theme: t }, ORIGIN);
+  };
   window.addEventListener('message', (e) => {
     if (e.origin !== ORIGIN) return;
     const d = e.data;
     if (!d || typeof d !== 'object' || d.type !== 'pillars-lab:size') return;
     if (typeof d.height !== 'number' || !(d.height > 0 && d.height < 50000)) return;
     const frame = frames().find((f) => f.contentWindow === e.source);
-    if (frame) frame.style.height = `${Math.ceil(d.height)}px`;
+    if (!frame) return;
+    frame.style.height = `${Math.ceil(d.height)}px`;
+    if (!ready.has(e.source)) {
+      ready.add(e.source);
+      sendTheme(e.source); // a frame that just loaded takes the book's current palette
+    }
   });
+  // only frames that have loaded our page: a lazy frame not yet loaded is still about:blank
   const themeFrames = () => {
-    const t = scheme();
-    if (!t) return;
-    for (const f of frames()) if (f.contentWindow) f.contentWindow.postMessage({ type: 'pillars-lab:theme', theme: t }, ORIGIN);
+    for (const f of frames()) if (f.contentWindow && ready.has(f.contentWindow)) sendTheme(f.contentWindow);
   };
 
   // ---- script mounts ----

@@ -62,8 +62,8 @@ pub fn init() {
             return;
         }
         let Some(glue) = glue_url() else {
+            // someone else's page (script embed): run inline, and leave their document alone
             st.failed = true;
-            mark("inline");
             return;
         };
         let script = web_sys::Url::new_with_base("sim-worker.js", &glue).map(|u| u.href()).unwrap_or_default();

@@ -2,7 +2,8 @@
 // scripts/test.sh builds dist/ and the CLI first, then runs: playwright test -c tests/e2e
 import { defineConfig } from '@playwright/test';
 
-const PORT = Number(process.env.E2E_PORT || 8091);
+const PORT = 8091;      // tests/book embeds widgets from this address
+const BOOK_PORT = 8094;
 export default defineConfig({
   testDir: '.',
   testMatch: /.*\.spec\.mjs/,
@@ -20,10 +21,20 @@ export default defineConfig({
     },
     acceptDownloads: true,
   },
-  webServer: {
-    command: `python3 ../../scripts/serve_dist.py --dir ../../dist --port ${PORT} --csp`,
-    url: `http://127.0.0.1:${PORT}/`,
-    reuseExistingServer: false,
-    timeout: 30_000,
-  },
+  webServer: [
+    {
+      // the site, with its Content-Security-Policy, as deployed
+      command: `python3 ../../scripts/serve_dist.py --dir ../../dist --port ${PORT} --csp`,
+      url: `http://127.0.0.1:${PORT}/`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      // a real MkDocs-Material book (tests/book, built by scripts/test.sh) on another origin
+      command: `python3 -m http.server ${BOOK_PORT} --bind 127.0.0.1 --directory ../../test-results/book`,
+      url: `http://127.0.0.1:${BOOK_PORT}/`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+  ],
 });

@@ -16,6 +16,7 @@ test('the registry lists pages 21-32 with widgets', () => {
 test('home shows the twelve pages in order, built widgets linked, planned ones marked', async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto('/');
+  await expect(page.locator('.card')).toHaveCount(12); // allInnerTexts does not wait for rendering
   const kickers = await page.locator('.card .kicker').allInnerTexts();
   expect(kickers.map((k) => Number(k.match(/PAGE (\d+)/i)[1]))).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]);
   for (const w of widgets) {

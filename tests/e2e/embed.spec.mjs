@@ -1,0 +1,116 @@
+// The widgets inside a real MkDocs-Material book served from another origin (tests/book):
+// script embeds and iframes, instant navigation, the palette switch, and untrusted messages.
+import { test, expect } from '@playwright/test';
+import path from 'node:path';
+import { watchConsole, root } from './helpers.mjs';
+
+const BOOK = 'http://127.0.0.1:8094';
+const shots = path.join(root, 'test-results/shots');
+
+test('script embed and iframe both mount and run in a book page from another origin', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto(`${BOOK}/`);
+  // script embed: the knobs came from data-* attributes (⌈200 × 0.05 / 0.7⌉ = 15)
+  const host = page.locator('[data-widget="autoscaling-calculator"]');
+  await expect(host.locator('[data-metric="formula_instances"]')).toHaveText('15');
+  await expect(host.locator('#w-autoscaling-calculator-seed')).toHaveValue('3');
+  // ...and it runs: a control changes a number
+  const num = host.locator('.knob', { hasText: 'Target utilisation' }).locator('input.num');
+  await num.fill('50');
+  await num.press('Enter');
+  await expect(host.locator('[data-metric="formula_instances"]')).toHaveText('20');
+  // iframe: mounts, and grows from its 300 px to fit its content
+  const frameEl = page.locator('iframe[data-pillars-lab]');
+  await frameEl.scrollIntoViewIfNeeded();
+  const frame = page.frameLocator('iframe[data-pillars-lab]');
+  await expect(frame.locator('#w-consistent-hashing-nodes')).toHaveValue('4');
+  await expect(frame.locator('[data-metric="max_over_mean"] .value')).toBeVisible();
+  await expect.poll(async () => (await frameEl.boundingBox()).height, { timeout: 10_000 }).toBeGreaterThan(600);
+  await page.screenshot({ path: path.join(shots, 'book-embeds.png'), fullPage: true });
+  expect(problems()).toEqual([]);
+});
+
+test('instant navigation remounts cleanly: old widgets destroyed, new ones mounted, no errors', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto(`${BOOK}/`);
+  await expect(page.locator('[data-widget="autoscaling-calculator"] [data-metric="formula_instances"]')).toHaveText('15');
+  expect(await page.evaluate(() => document.documentElement.hasAttribute('data-runner')), 'the host page is left alone').toBe(false);
+  // let the lazy iframe load and take its height before clicking below it (it moves the link)
+  const frameEl = page.locator('iframe[data-pillars-lab]');
+  await frameEl.scrollIntoViewIfNeeded();
+  await expect.poll(async () => (await frameEl.boundingBox()).height, { timeout: 10_000 }).toBeGreaterThan(600);
+  await page.evaluate(() => { window.__samePage = true; });
+  await page.getByRole('link', { name: 'On to state' }).click();
+  await expect(page).toHaveURL(/state\/?$/);
+  expect(await page.evaluate(() => window.__samePage), 'instant navigation, not a reload').toBe(true);
+  await expect(page.locator('[data-widget="consistent-hashing"]').first().locator('#w-consistent-hashing-nodes')).toHaveValue('5');
+  await expect(page.locator('[data-widget="consistent-hashing"]').nth(1).locator('#w-consistent-hashing-placement')).toHaveValue('jump');
+  await expect.poll(() => page.evaluate(() => window.PillarsLab.mounted())).toBe(2);
+  await page.getByRole('link', { name: 'Back to work' }).click();
+  await expect(page.locator('[data-widget="autoscaling-calculator"] [data-metric="formula_instances"]')).toHaveText('15');
+  await expect.poll(() => page.evaluate(() => window.PillarsLab.mounted())).toBe(1);
+  expect(await page.evaluate(() => window.__samePage)).toBe(true);
+  expect(problems()).toEqual([]);
+});
+
+test('the book’s palette toggle restyles script embeds and iframes', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(`${BOOK}/`);
+  const rootEl = page.locator('[data-widget="autoscaling-calculator"] .pl-root');
+  await expect(rootEl).toHaveAttribute('data-theme', 'light');
+  const frame = page.frameLocator('iframe[data-pillars-lab]');
+  await expect(frame.locator('[data-metric]').first()).toBeVisible();
+  await page.locator('label[title="Switch to dark mode"]').click();
+  await expect(page.locator('body')).toHaveAttribute('data-md-color-scheme', 'slate');
+  await expect(rootEl).toHaveAttribute('data-theme', 'dark');
+  await expect(frame.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.screenshot({ path: path.join(shots, 'book-embeds-dark.png'), fullPage: true });
+  await page.locator('label[title="Switch to light mode"]').click();
+  await expect(rootEl).toHaveAttribute('data-theme', 'light');
+  await expect(frame.locator('html')).toHaveAttribute('data-theme', 'light');
+  expect(problems()).toEqual([]);
+});
+
+test('messages of the wrong origin, source or shape are ignored on both sides', async ({ page }) => {
+  await page.goto(`${BOOK}/`);
+  const frameEl = page.locator('iframe[data-pillars-lab]');
+  await frameEl.scrollIntoViewIfNeeded();
+  const frame = page.frameLocator('iframe[data-pillars-lab]');
+  await expect(frame.locator('[data-metric]').first()).toBeVisible();
+  await expect.poll(async () => (await frameEl.boundingBox()).height).toBeGreaterThan(600);
+  const before = (await frameEl.boundingBox()).height;
+  // host side: a resize claimed by the book's own origin, and a malformed one from the frame
+  await page.evaluate(() => window.postMessage({ type: 'pillars-lab:size', height: 7 }, '*'));
+  const inner = page.frames().find((f) => f.url().includes('/embed/consistent-hashing'));
+  await inner.evaluate(() => parent.postMessage({ type: 'pillars-lab:size', height: 'tall' }, '*'));
+  await inner.evaluate(() => parent.postMessage({ type: 'something-else', height: 9 }, '*'));
+  await page.waitForTimeout(300);
+  expect((await frameEl.boundingBox()).height).toBe(before);
+  // embed side: a theme message that is not from the parent, and one of the wrong shape
+  await expect(frame.locator('html')).toHaveAttribute('data-theme', 'light');
+  await inner.evaluate(() => window.postMessage({ type: 'pillars-lab:theme', theme: 'dark' }, '*'));
+  await page.evaluate(() => document.querySelector('iframe[data-pillars-lab]').contentWindow.postMessage({ type: 'pillars-lab:theme', theme: 'purple' }, '*'));
+  await page.waitForTimeout(300);
+  await expect(frame.locator('html')).toHaveAttribute('data-theme', 'light');
+  // while the parent's well-formed message is obeyed
+  await page.evaluate(() => document.querySelector('iframe[data-pillars-lab]').contentWindow.postMessage({ type: 'pillars-lab:theme', theme: 'dark' }, 'http://127.0.0.1:8091'));
+  await expect(frame.locator('html')).toHaveAttribute('data-theme', 'dark');
+});
+
+test('"Embed this" offers both snippets with the current knobs', async ({ page, context }) => {
+  await page.goto('/widget/consistent-hashing?nodes=6&seed=12');
+  await page.getByText('Embed this').click();
+  const iframe = await page.locator('#consistent-hashing-embed-iframe').inputValue();
+  expect(iframe).toContain('src="http://127.0.0.1:8091/embed/consistent-hashing?nodes=6&amp;seed=12"'.replace('&amp;', '&'));
+  expect(iframe).toContain('data-pillars-lab');
+  expect(iframe).toContain('<script src="http://127.0.0.1:8091/embed.js" defer></script>');
+  const script = await page.locator('#consistent-hashing-embed-script').inputValue();
+  expect(script).toContain('<div data-widget="consistent-hashing" data-nodes="6" data-seed="12"></div>');
+  // the iframe URL really shows that run
+  const src = iframe.match(/src="([^"]+)"/)[1];
+  const embed = await context.newPage();
+  await embed.goto(src);
+  await expect(embed.locator('#w-consistent-hashing-nodes')).toHaveValue('6');
+  await expect(embed.locator('.site-head')).toHaveCount(0);
+});
