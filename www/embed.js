@@ -72,6 +72,7 @@
         if (a.name.startsWith('data-') && a.name !== 'data-widget') q.set(a.name.slice(5), a.value);
       }
       if (!q.has('theme')) q.set('theme', 'book');
+      q.set('site', ORIGIN); // so the widget's "open in Pillars Lab" link points home
       const root = el.shadowRoot || el.attachShadow({ mode: 'open' });
       root.replaceChildren();
       const link = document.createElement('link');

@@ -160,7 +160,8 @@ fn initial_state(w: &Widget, mode: Mode, initial_query: Option<&str>) -> State {
         None => url::current_pairs(),
     };
     let mine = url::scoped(&all, prefix.as_deref());
-    let reserved = ["seed", "theme", "embed"];
+    // not knobs: the seed, an embed's theme, and the site an embed came from
+    let reserved = ["seed", "theme", "site"];
     let mut notices = Vec::new();
     let mut seed = params::DEFAULT_SEED;
     if let Some((_, raw)) = mine.iter().rev().find(|(k, _)| k == "seed") {
@@ -287,7 +288,19 @@ fn BuiltHost(props: &BuiltProps) -> Html {
     let dismiss = use_callback(dispatch, |_: MouseEvent, d| d.dispatch(Action::Dismiss));
     let title = match mode {
         Mode::Full => html! { <h1>{ w.title }</h1> },
-        _ => html! { <h2><a href={format!("/widget/{}", w.slug)}>{ w.title }</a></h2> },
+        Mode::Inline => html! { <h2><a href={format!("/widget/{}", w.slug)}>{ w.title }</a></h2> },
+        Mode::Embed => {
+            // in someone else's page a relative link would point at their site, not ours
+            let site = props
+                .initial_query
+                .as_deref()
+                .and_then(|q| url::parse_query(q).into_iter().find(|(k, _)| k == "site").map(|(_, v)| v))
+                .filter(|s| s.starts_with("https://") || s.starts_with("http://"))
+                .unwrap_or_else(url::origin);
+            let q = url::encode_query(&url_pairs(w, &state));
+            let href = if q.is_empty() { format!("{site}/widget/{}", w.slug) } else { format!("{site}/widget/{}?{q}", w.slug) };
+            html! { <h2>{ w.title }{" "}<a class="open-full" href={href} target="_blank" rel="noopener">{"Open in Pillars Lab ↗"}</a></h2> }
+        }
     };
     html! {
         <section class={classes!("widget", format!("widget-{}", w.slug), (mode == Mode::Embed).then_some("embedded"))} data-slug={w.slug}

@@ -14,6 +14,11 @@ test('script embed and iframe both mount and run in a book page from another ori
   const host = page.locator('[data-widget="autoscaling-calculator"]');
   await expect(host.locator('[data-metric="formula_instances"]')).toHaveText('15');
   await expect(host.locator('#w-autoscaling-calculator-seed')).toHaveValue('3');
+  await expect(host.locator('.notice')).toHaveCount(0);
+  await expect(host.getByRole('link', { name: 'Open in Pillars Lab ↗' })).toHaveAttribute('href', /^http:\/\/127\.0\.0\.1:8091\/widget\/autoscaling-calculator\?arrival_rate=200/);
+  // the book's content column is narrow: one column, nothing cut off
+  const overflow = await host.locator('.view').evaluate((v) => v.scrollWidth - v.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(1);
   // ...and it runs: a control changes a number
   const num = host.locator('.knob', { hasText: 'Target utilisation' }).locator('input.num');
   await num.fill('50');
