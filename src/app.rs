@@ -79,12 +79,20 @@ fn Shell(props: &ShellProps) -> Html {
     let toggle = {
         let choice = choice.clone();
         Callback::from(move |_: MouseEvent| {
-            let next = if resolved.dark { ThemeChoice::Light } else { ThemeChoice::Dark };
+            let next = if resolved.dark {
+                ThemeChoice::Light
+            } else {
+                ThemeChoice::Dark
+            };
             theme::save_choice(next);
             choice.set(next);
         })
     };
-    let label = if resolved.dark { "Switch to the light theme" } else { "Switch to the dark theme" };
+    let label = if resolved.dark {
+        "Switch to the light theme"
+    } else {
+        "Switch to the dark theme"
+    };
     html! {
         <ContextProvider<Theme> context={resolved}>
             <a class="skip" href="#main">{"Skip to content"}</a>

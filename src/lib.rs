@@ -45,5 +45,7 @@ impl MountedWidget {
 pub fn mount_widget(element: web_sys::Element, slug: String, query: String) -> MountedWidget {
     chrome::runner::init();
     let props = pages::embed::StandaloneProps { slug, query };
-    MountedWidget(Some(yew::Renderer::<pages::embed::Standalone>::with_root_and_props(element, props).render()))
+    MountedWidget(Some(
+        yew::Renderer::<pages::embed::Standalone>::with_root_and_props(element, props).render(),
+    ))
 }

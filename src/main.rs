@@ -5,7 +5,11 @@
 fn main() {
     let ours = web_sys::window()
         .and_then(|w| w.document())
-        .and_then(|d| d.query_selector("meta[name='pillars-lab'][content='site']").ok().flatten())
+        .and_then(|d| {
+            d.query_selector("meta[name='pillars-lab'][content='site']")
+                .ok()
+                .flatten()
+        })
         .is_some();
     if ours {
         pillars_lab::start_app();

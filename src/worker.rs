@@ -17,10 +17,12 @@ fn get_f64(obj: &JsValue, key: &str) -> Option<f64> {
 }
 
 fn now_ms() -> Option<f64> {
-    Reflect::get(&js_sys::global(), &"performance".into()).ok().and_then(|p| {
-        let now = Reflect::get(&p, &"now".into()).ok()?;
-        js_sys::Function::from(now).call0(&p).ok()?.as_f64()
-    })
+    Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| {
+            let now = Reflect::get(&p, &"now".into()).ok()?;
+            js_sys::Function::from(now).call0(&p).ok()?.as_f64()
+        })
 }
 
 fn handle(data: &JsValue) -> Result<String, String> {
@@ -31,7 +33,12 @@ fn handle(data: &JsValue) -> Result<String, String> {
     let pairs: Vec<(String, String)> = serde_wasm_bindgen::from_value(pairs_js).unwrap_or_default();
     match op.as_str() {
         "run" => sim::run_json(&slug, &pairs, seed),
-        "trials" => sim::trials_json(&slug, &pairs, seed, get_f64(data, "trials").unwrap_or(100.0) as u32),
+        "trials" => sim::trials_json(
+            &slug,
+            &pairs,
+            seed,
+            get_f64(data, "trials").unwrap_or(100.0) as u32,
+        ),
         "bench" => {
             let n = get_f64(data, "n").unwrap_or(1.0) as u32;
             let t0 = now_ms();
@@ -50,7 +57,11 @@ fn handle(data: &JsValue) -> Result<String, String> {
 #[wasm_bindgen]
 pub fn worker_handle(data: JsValue) -> JsValue {
     let out = Object::new();
-    let _ = Reflect::set(&out, &"id".into(), &Reflect::get(&data, &"id".into()).unwrap_or(JsValue::NULL));
+    let _ = Reflect::set(
+        &out,
+        &"id".into(),
+        &Reflect::get(&data, &"id".into()).unwrap_or(JsValue::NULL),
+    );
     let _ = match handle(&data) {
         Ok(json) => Reflect::set(&out, &"json".into(), &json.into()),
         Err(e) => Reflect::set(&out, &"error".into(), &e.into()),

@@ -36,20 +36,32 @@ pub fn Batch(props: &BatchProps) -> Html {
         use_effect_with((ctx.pairs.clone(), ctx.seed), move |_| result.set(None));
     }
     let run = {
-        let (n, result, running, slug, pairs, seed) = (*n, result.clone(), running.clone(), ctx.widget.slug, ctx.pairs.clone(), ctx.seed);
+        let (n, result, running, slug, pairs, seed) = (
+            *n,
+            result.clone(),
+            running.clone(),
+            ctx.widget.slug,
+            ctx.pairs.clone(),
+            ctx.seed,
+        );
         Callback::from(move |_: MouseEvent| {
             running.set(true);
             let (result, running) = (result.clone(), running.clone());
             runner::request(slug, &pairs, seed, runner::Job::Trials(n), move |res| {
                 running.set(false);
-                result.set(Some(res.and_then(|j| serde_json::from_str::<Trials>(&j).map_err(|e| e.to_string()))));
+                result.set(Some(res.and_then(|j| {
+                    serde_json::from_str::<Trials>(&j).map_err(|e| e.to_string())
+                })));
             });
         })
     };
     let on_n = {
         let n = n.clone();
         Callback::from(move |e: Event| {
-            if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+            if let Some(s) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            {
                 n.set(s.value().parse().unwrap_or(100));
             }
         })

@@ -41,7 +41,12 @@ pub struct Series {
 impl Series {
     /// A series from points.
     pub fn new(name: impl Into<String>, kind: Kind, color: usize, points: Vec<(f64, f64)>) -> Self {
-        Series { name: name.into(), kind, color, points }
+        Series {
+            name: name.into(),
+            kind,
+            color,
+            points,
+        }
     }
 }
 
@@ -81,7 +86,9 @@ impl ChartSpec {
     /// The data as CSV: one row per point.
     pub fn to_csv(&self) -> String {
         let rows = self.series.iter().flat_map(|s| {
-            s.points.iter().map(move |(x, y)| vec![s.name.clone(), x.to_string(), y.to_string()])
+            s.points
+                .iter()
+                .map(move |(x, y)| vec![s.name.clone(), x.to_string(), y.to_string()])
         });
         export::csv(&["series", &self.x_label, &self.y_label], rows)
     }
@@ -108,7 +115,11 @@ fn parse_hex(s: &str, fallback: RGBColor) -> RGBColor {
 }
 
 fn palette(at: &web_sys::Element, dark: bool) -> Palette {
-    let (bg0, fg0) = if dark { (RGBColor(24, 26, 31), RGBColor(230, 232, 236)) } else { (WHITE, RGBColor(30, 32, 38)) };
+    let (bg0, fg0) = if dark {
+        (RGBColor(24, 26, 31), RGBColor(230, 232, 236))
+    } else {
+        (WHITE, RGBColor(30, 32, 38))
+    };
     let var = |name: &str| dom::css_var_at(at, name);
     let c = |i: usize, f: RGBColor| parse_hex(&var(&format!("--c{i}")), f);
     Palette {
@@ -128,7 +139,11 @@ fn palette(at: &web_sys::Element, dark: bool) -> Palette {
 
 fn tx(v: f64, log: bool) -> f64 {
     if log {
-        if v > 0.0 { v.log10() } else { f64::NAN }
+        if v > 0.0 {
+            v.log10()
+        } else {
+            f64::NAN
+        }
     } else {
         v
     }
@@ -164,8 +179,14 @@ fn trim(x: f64) -> String {
 }
 
 fn bounds(spec: &ChartSpec) -> Option<((f64, f64), (f64, f64))> {
-    let pts = spec.series.iter().flat_map(|s| s.points.iter()).map(|&(x, y)| (tx(x, spec.x_log), tx(y, spec.y_log)));
-    let pts: Vec<(f64, f64)> = pts.filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+    let pts = spec
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .map(|&(x, y)| (tx(x, spec.x_log), tx(y, spec.y_log)));
+    let pts: Vec<(f64, f64)> = pts
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
     if pts.is_empty() {
         return None;
     }
@@ -204,7 +225,11 @@ fn bounds(spec: &ChartSpec) -> Option<((f64, f64), (f64, f64))> {
 }
 
 /// Draw `spec` on `canvas`; an empty spec draws a "no data" note.
-pub fn draw(canvas: &web_sys::HtmlCanvasElement, spec: &ChartSpec, dark: bool) -> Result<(), String> {
+pub fn draw(
+    canvas: &web_sys::HtmlCanvasElement,
+    spec: &ChartSpec,
+    dark: bool,
+) -> Result<(), String> {
     let ratio = dom::pixel_ratio();
     let css_w = f64::from(canvas.client_width().max(200));
     let css_h = f64::from(canvas.client_height().max(120));
@@ -217,7 +242,12 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, spec: &ChartSpec, dark: bool) -
     let root = backend.into_drawing_area();
     root.fill(&pal.bg).map_err(|e| e.to_string())?;
     let Some(((x0, x1), (y0, y1))) = bounds(spec) else {
-        root.draw(&Text::new("no data yet", (px(12.0) as i32, px(20.0) as i32), font(13.0))).map_err(|e| e.to_string())?;
+        root.draw(&Text::new(
+            "no data yet",
+            (px(12.0) as i32, px(20.0) as i32),
+            font(13.0),
+        ))
+        .map_err(|e| e.to_string())?;
         return root.present().map_err(|e| e.to_string());
     };
     let narrow = css_w < 420.0;
@@ -236,11 +266,23 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, spec: &ChartSpec, dark: bool) -
             fmt_tick(*v, xl)
         } else {
             let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 { cats.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+            if (v - i).abs() < 1e-6 && i >= 0.0 {
+                cats.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
         }
     };
     let y_fmt = move |v: &f64| fmt_tick(*v, yl);
-    let n_x = if spec.categories.is_empty() { if narrow { 4 } else { 8 } } else { (spec.categories.len() * 2 + 2).min(if narrow { 12 } else { 40 }) };
+    let n_x = if spec.categories.is_empty() {
+        if narrow {
+            4
+        } else {
+            8
+        }
+    } else {
+        (spec.categories.len() * 2 + 2).min(if narrow { 12 } else { 40 })
+    };
     chart
         .configure_mesh()
         .x_desc(spec.x_label.as_str())
@@ -269,27 +311,49 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, spec: &ChartSpec, dark: bool) -
         let legend_w = px(18.0) as i32;
         let anno = match s.kind {
             Kind::Line => chart.draw_series(LineSeries::new(pts, color.stroke_width(w))),
-            Kind::Dashed => chart.draw_series(DashedLineSeries::new(pts, px(6.0), px(4.0), color.stroke_width(w))),
-            Kind::Points => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, px(3.0), color.filled()))),
+            Kind::Dashed => chart.draw_series(DashedLineSeries::new(
+                pts,
+                px(6.0),
+                px(4.0),
+                color.stroke_width(w),
+            )),
+            Kind::Points => chart.draw_series(
+                pts.into_iter()
+                    .map(|p| Circle::new(p, px(3.0), color.filled())),
+            ),
             Kind::Bars => {
                 let base = if yl { y0 } else { 0f64.max(y0) };
-                chart.draw_series(pts.into_iter().map(|(x, y)| Rectangle::new([(x - 0.38, base), (x + 0.38, y)], color.mix(0.85).filled())))
+                chart.draw_series(pts.into_iter().map(|(x, y)| {
+                    Rectangle::new([(x - 0.38, base), (x + 0.38, y)], color.mix(0.85).filled())
+                }))
             }
         }
         .map_err(|e| e.to_string())?;
         let kind = s.kind;
-        anno.label(s.name.as_str()).legend(move |(x, y)| match kind {
-            Kind::Bars | Kind::Points => PathElement::new(vec![(x, y), (x + legend_w, y)], color.stroke_width(w * 3)),
-            _ => PathElement::new(vec![(x, y), (x + legend_w, y)], color.stroke_width(w)),
-        });
+        anno.label(s.name.as_str())
+            .legend(move |(x, y)| match kind {
+                Kind::Bars | Kind::Points => {
+                    PathElement::new(vec![(x, y), (x + legend_w, y)], color.stroke_width(w * 3))
+                }
+                _ => PathElement::new(vec![(x, y), (x + legend_w, y)], color.stroke_width(w)),
+            });
     }
     for m in &spec.marks {
         let x = tx(m.x, xl);
         chart
-            .draw_series(DashedLineSeries::new(vec![(x, y0), (x, y1)], px(3.0), px(3.0), pal.fg.mix(0.6).stroke_width(px(1.0))))
+            .draw_series(DashedLineSeries::new(
+                vec![(x, y0), (x, y1)],
+                px(3.0),
+                px(3.0),
+                pal.fg.mix(0.6).stroke_width(px(1.0)),
+            ))
             .map_err(|e| e.to_string())?;
         chart
-            .draw_series(std::iter::once(Text::new(m.label.clone(), (x, y1), font(11.0))))
+            .draw_series(std::iter::once(Text::new(
+                m.label.clone(),
+                (x, y1),
+                font(11.0),
+            )))
             .map_err(|e| e.to_string())?;
     }
     if spec.series.len() > 1 {
@@ -321,14 +385,20 @@ pub struct ChartProps {
 /// A themed, high-DPI chart with PNG and CSV export.
 #[component]
 pub fn Chart(props: &ChartProps) -> Html {
-    let ChartProps { spec, height, caption } = props;
+    let ChartProps {
+        spec,
+        height,
+        caption,
+    } = props;
     let canvas = use_node_ref();
     let theme = use_context::<Theme>().unwrap_or(Theme { dark: false });
     let width_tick = use_state(|| 0u32);
     {
         let width_tick = width_tick.clone();
         use_effect_with((), move |_| {
-            let l = dom::window().map(|w| EventListener::new(&w, "resize", move |_| width_tick.set(*width_tick + 1)));
+            let l = dom::window().map(|w| {
+                EventListener::new(&w, "resize", move |_| width_tick.set(*width_tick + 1))
+            });
             move || drop(l)
         });
     }
@@ -346,18 +416,24 @@ pub fn Chart(props: &ChartProps) -> Html {
     }
     {
         let canvas = canvas.clone();
-        use_effect_with((spec.clone(), theme, *width_tick), move |(spec, theme, _)| {
-            let (spec, dark) = (spec.clone(), theme.dark);
-            *pending.borrow_mut() = Some(gloo::render::request_animation_frame(move |_| {
-                if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                    if let Err(e) = draw(&c, &spec, dark) {
-                        web_sys::console::warn_1(&format!("chart: {e}").into());
+        use_effect_with(
+            (spec.clone(), theme, *width_tick),
+            move |(spec, theme, _)| {
+                let (spec, dark) = (spec.clone(), theme.dark);
+                *pending.borrow_mut() = Some(gloo::render::request_animation_frame(move |_| {
+                    if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                        if let Err(e) = draw(&c, &spec, dark) {
+                            web_sys::console::warn_1(&format!("chart: {e}").into());
+                        }
                     }
-                }
-            }));
-        });
+                }));
+            },
+        );
     }
-    let file = spec.title.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+    let file = spec
+        .title
+        .to_lowercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
     let png = {
         let (canvas, file) = (canvas.clone(), file.clone());
         Callback::from(move |_| {
@@ -368,9 +444,15 @@ pub fn Chart(props: &ChartProps) -> Html {
     };
     let csv = {
         let (spec, file) = (spec.clone(), file.clone());
-        Callback::from(move |_| export::download_text(&format!("{file}.csv"), "text/csv", &spec.to_csv()))
+        Callback::from(move |_| {
+            export::download_text(&format!("{file}.csv"), "text/csv", &spec.to_csv())
+        })
     };
-    let label = if caption.is_empty() { spec.title.clone() } else { format!("{}: {}", spec.title, caption) };
+    let label = if caption.is_empty() {
+        spec.title.clone()
+    } else {
+        format!("{}: {}", spec.title, caption)
+    };
     html! {
         <figure class="chart">
             <figcaption>

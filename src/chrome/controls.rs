@@ -13,15 +13,26 @@ const LOG_STEPS: f64 = 1000.0;
 
 fn to_slider(k: &Knob, v: f64) -> f64 {
     match k.kind {
-        KnobKind::Int { min, max, log: true } => log_pos(v, min as f64, max as f64),
-        KnobKind::Float { min, max, log: true, .. } => log_pos(v, min, max),
+        KnobKind::Int {
+            min,
+            max,
+            log: true,
+        } => log_pos(v, min as f64, max as f64),
+        KnobKind::Float {
+            min,
+            max,
+            log: true,
+            ..
+        } => log_pos(v, min, max),
         _ => v,
     }
 }
 
 fn log_pos(v: f64, min: f64, max: f64) -> f64 {
     let (a, b) = (min.max(1e-9).ln(), max.ln());
-    ((v.max(1e-9).ln() - a) / (b - a) * LOG_STEPS).round().clamp(0.0, LOG_STEPS)
+    ((v.max(1e-9).ln() - a) / (b - a) * LOG_STEPS)
+        .round()
+        .clamp(0.0, LOG_STEPS)
 }
 
 fn from_slider(k: &Knob, s: f64) -> String {
@@ -30,8 +41,17 @@ fn from_slider(k: &Knob, s: f64) -> String {
         (a + (b - a) * s / LOG_STEPS).exp()
     };
     match k.kind {
-        KnobKind::Int { min, max, log: true } => format!("{}", unlog(min as f64, max as f64).round() as i64),
-        KnobKind::Float { min, max, step, log: true } => {
+        KnobKind::Int {
+            min,
+            max,
+            log: true,
+        } => format!("{}", unlog(min as f64, max as f64).round() as i64),
+        KnobKind::Float {
+            min,
+            max,
+            step,
+            log: true,
+        } => {
             let x = unlog(min, max);
             // keep 3 significant figures, never finer than the step
             let mag = 10f64.powf(x.log10().floor() - 2.0).max(step);
@@ -57,7 +77,12 @@ pub struct ControlsProps {
 /// One control per knob.
 #[component]
 pub fn Controls(props: &ControlsProps) -> Html {
-    let ControlsProps { knobs, values, on_change, id_prefix } = props;
+    let ControlsProps {
+        knobs,
+        values,
+        on_change,
+        id_prefix,
+    } = props;
     html! {
         <div class="controls">
             { for knobs.iter().map(|k| {
@@ -77,9 +102,18 @@ struct KnobProps {
 }
 
 fn range_hint(k: &Knob) -> String {
-    let unit = if k.unit.is_empty() { String::new() } else { format!(" {}", k.unit) };
+    let unit = if k.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", k.unit)
+    };
     match k.kind {
-        KnobKind::Int { min, max, .. } => format!("{}–{}{}", crate::chrome::chart::fmt_tick(min as f64, false), crate::chrome::chart::fmt_tick(max as f64, false), unit),
+        KnobKind::Int { min, max, .. } => format!(
+            "{}–{}{}",
+            crate::chrome::chart::fmt_tick(min as f64, false),
+            crate::chrome::chart::fmt_tick(max as f64, false),
+            unit
+        ),
         KnobKind::Float { min, max, .. } => format!("{min}–{max}{unit}"),
         _ => String::new(),
     }
@@ -87,7 +121,12 @@ fn range_hint(k: &Knob) -> String {
 
 #[component]
 fn KnobControl(props: &KnobProps) -> Html {
-    let KnobProps { knob, value, on_change, id } = props;
+    let KnobProps {
+        knob,
+        value,
+        on_change,
+        id,
+    } = props;
     let key = knob.key.to_string();
     let help_id = format!("{id}-help");
     let label = html! {
@@ -101,7 +140,12 @@ fn KnobControl(props: &KnobProps) -> Html {
         KnobKind::Int { .. } | KnobKind::Float { .. } => {
             let (lo, hi, step, is_log) = match knob.kind {
                 KnobKind::Int { min, max, log } => (min as f64, max as f64, 1.0, log),
-                KnobKind::Float { min, max, step, log } => (min, max, step, log),
+                KnobKind::Float {
+                    min,
+                    max,
+                    step,
+                    log,
+                } => (min, max, step, log),
                 _ => (0.0, 1.0, 1.0, false),
             };
             let v: f64 = value.parse().unwrap_or(lo);
@@ -109,7 +153,10 @@ fn KnobControl(props: &KnobProps) -> Html {
             let slider_input = {
                 let (on_change, key) = (on_change.clone(), key.clone());
                 Callback::from(move |e: InputEvent| {
-                    if let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
+                    if let Some(t) = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                    {
                         on_change.emit((key.clone(), from_slider(&k, t.value_as_number())));
                     }
                 })
@@ -117,12 +164,19 @@ fn KnobControl(props: &KnobProps) -> Html {
             let number_change = {
                 let (on_change, key) = (on_change.clone(), key.clone());
                 Callback::from(move |e: Event| {
-                    if let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
+                    if let Some(t) = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                    {
                         on_change.emit((key.clone(), t.value()));
                     }
                 })
             };
-            let (s_min, s_max, s_step) = if is_log { (0.0, LOG_STEPS, 1.0) } else { (lo, hi, step) };
+            let (s_min, s_max, s_step) = if is_log {
+                (0.0, LOG_STEPS, 1.0)
+            } else {
+                (lo, hi, step)
+            };
             html! {
                 <div class="knob">
                     <div class="knob-head">{ label }<span class="range">{ range_hint(knob) }</span></div>
@@ -141,7 +195,10 @@ fn KnobControl(props: &KnobProps) -> Html {
             let onchange = {
                 let (on_change, key) = (on_change.clone(), key.clone());
                 Callback::from(move |e: Event| {
-                    if let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) {
+                    if let Some(t) = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+                    {
                         on_change.emit((key.clone(), t.value()));
                     }
                 })
@@ -160,7 +217,10 @@ fn KnobControl(props: &KnobProps) -> Html {
             let onchange = {
                 let (on_change, key) = (on_change.clone(), key.clone());
                 Callback::from(move |e: Event| {
-                    if let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
+                    if let Some(t) = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                    {
                         on_change.emit((key.clone(), t.checked().to_string()));
                     }
                 })

@@ -48,12 +48,17 @@ pub fn document() -> Option<web_sys::Document> {
 
 /// Milliseconds since the page started (high resolution).
 pub fn now_ms() -> f64 {
-    window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 /// Whether a media query matches (e.g. `(prefers-reduced-motion: reduce)`).
 pub fn media_matches(query: &str) -> bool {
-    window().and_then(|w| w.match_media(query).ok().flatten()).is_some_and(|m| m.matches())
+    window()
+        .and_then(|w| w.match_media(query).ok().flatten())
+        .is_some_and(|m| m.matches())
 }
 
 /// Whether the reader asked for reduced motion.
@@ -72,8 +77,12 @@ pub fn css_var_at(el: &web_sys::Element, name: &str) -> String {
 
 /// A CSS custom property of the root element, e.g. `--fg`, trimmed.
 pub fn css_var(name: &str) -> String {
-    let Some(doc) = document() else { return String::new() };
-    let Some(root) = doc.document_element() else { return String::new() };
+    let Some(doc) = document() else {
+        return String::new();
+    };
+    let Some(root) = doc.document_element() else {
+        return String::new();
+    };
     window()
         .and_then(|w| w.get_computed_style(&root).ok().flatten())
         .and_then(|s| s.get_property_value(name).ok())
@@ -83,7 +92,11 @@ pub fn css_var(name: &str) -> String {
 
 /// The device pixel ratio (1.0 when unknown), capped at 3.
 pub fn pixel_ratio() -> f64 {
-    window().map(|w| w.device_pixel_ratio()).filter(|r| r.is_finite() && *r > 0.0).unwrap_or(1.0).min(3.0)
+    window()
+        .map(|w| w.device_pixel_ratio())
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .unwrap_or(1.0)
+        .min(3.0)
 }
 
 /// Set the document title.

@@ -68,7 +68,10 @@ impl WidgetCtx {
 
     /// A "Try this" button that sets the given knobs.
     pub fn try_this(&self, label: &str, set: &[(&str, &str)]) -> Html {
-        let pairs: Vec<(String, String)> = set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let pairs: Vec<(String, String)> = set
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let cb = self.set.reform(move |_: MouseEvent| pairs.clone());
         html! { <button type="button" class="try" onclick={cb}>{ label }</button> }
     }
@@ -79,7 +82,8 @@ impl WidgetCtx {
 pub fn use_report<R: DeserializeOwned + 'static>(ctx: &WidgetCtx) -> Option<Rc<R>> {
     let out = ctx.output.clone();
     let memo = use_memo(out.as_ref().map(|o| Rc::as_ptr(o) as usize), move |_| {
-        out.and_then(|o| serde_json::from_value::<R>(o.get("report")?.clone()).ok()).map(Rc::new)
+        out.and_then(|o| serde_json::from_value::<R>(o.get("report")?.clone()).ok())
+            .map(Rc::new)
     });
     (*memo).clone()
 }
@@ -124,7 +128,9 @@ enum Action {
 impl Reducible for State {
     type Action = Action;
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let Some(m) = registry::widget(self.slug).and_then(|w| w.model) else { return self };
+        let Some(m) = registry::widget(self.slug).and_then(|w| w.model) else {
+            return self;
+        };
         let mut next = (*self).clone();
         match action {
             Action::Knobs(changes) => {
@@ -170,17 +176,30 @@ fn initial_state(w: &Widget, mode: Mode, initial_query: Option<&str>) -> State {
             Err(n) => notices.push(n),
         }
     }
-    let knob_pairs: Vec<(String, String)> = mine.into_iter().filter(|(k, _)| !reserved.contains(&k.as_str())).collect();
+    let knob_pairs: Vec<(String, String)> = mine
+        .into_iter()
+        .filter(|(k, _)| !reserved.contains(&k.as_str()))
+        .collect();
     let (pairs, more) = (m.validate)(&knob_pairs);
     notices.extend(more);
-    State { slug: w.slug, pairs: Rc::new(pairs), seed, notices: Rc::new(notices) }
+    State {
+        slug: w.slug,
+        pairs: Rc::new(pairs),
+        seed,
+        notices: Rc::new(notices),
+    }
 }
 
 /// Only the pairs that differ from the model's defaults, plus the seed if not the default.
 fn url_pairs(w: &Widget, st: &State) -> Vec<(String, String)> {
     let m = w.model.as_ref().expect("built");
     let (defaults, _) = (m.validate)(&[]);
-    let mut out: Vec<(String, String)> = st.pairs.iter().filter(|kv| !defaults.contains(kv)).cloned().collect();
+    let mut out: Vec<(String, String)> = st
+        .pairs
+        .iter()
+        .filter(|kv| !defaults.contains(kv))
+        .cloned()
+        .collect();
     if st.seed != params::DEFAULT_SEED {
         out.push(("seed".into(), st.seed.to_string()));
     }
@@ -196,7 +215,9 @@ fn random_seed() -> u64 {
 #[component]
 pub fn WidgetHost(props: &HostProps) -> Html {
     match registry::widget(&props.slug) {
-        Some(w) if w.is_built() => html! { <BuiltHost widget_slug={w.slug} mode={props.mode} initial_query={props.initial_query.clone()} /> },
+        Some(w) if w.is_built() => {
+            html! { <BuiltHost widget_slug={w.slug} mode={props.mode} initial_query={props.initial_query.clone()} /> }
+        }
         Some(w) => html! {
             <section class="widget planned">
                 <h2>{ w.title }</h2>
@@ -243,8 +264,13 @@ fn BuiltHost(props: &BuiltProps) -> Html {
         });
     }
     {
-        let (output, busy, inflight, wanted) = (output.clone(), busy.clone(), inflight.clone(), wanted.clone());
-        use_effect_with(((*state).pairs.clone(), state.seed), move |(pairs, seed)| {
+        let (output, busy, inflight, wanted) = (
+            output.clone(),
+            busy.clone(),
+            inflight.clone(),
+            wanted.clone(),
+        );
+        use_effect_with((state.pairs.clone(), state.seed), move |(pairs, seed)| {
             *wanted.borrow_mut() = Some((pairs.clone(), *seed));
             busy.set(true);
             pump(w.slug, inflight, wanted, output, busy);
@@ -255,10 +281,16 @@ fn BuiltHost(props: &BuiltProps) -> Html {
     // that take them (controls, seed field) re-render only when their values change — and never
     // rewrite an input the reader is typing in because a report arrived
     let dispatch = state.dispatcher();
-    let set = use_callback(dispatch.clone(), |changes: Vec<(String, String)>, d| d.dispatch(Action::Knobs(changes)));
-    let on_knob = use_callback(dispatch.clone(), |kv: (String, String), d| d.dispatch(Action::Knobs(vec![kv])));
+    let set = use_callback(dispatch.clone(), |changes: Vec<(String, String)>, d| {
+        d.dispatch(Action::Knobs(changes))
+    });
+    let on_knob = use_callback(dispatch.clone(), |kv: (String, String), d| {
+        d.dispatch(Action::Knobs(vec![kv]))
+    });
     let set_seed = use_callback(dispatch.clone(), |s: u64, d| d.dispatch(Action::Seed(s)));
-    let bad_seed = use_callback(dispatch.clone(), |n: Notice, d| d.dispatch(Action::BadSeed(n)));
+    let bad_seed = use_callback(dispatch.clone(), |n: Notice, d| {
+        d.dispatch(Action::BadSeed(n))
+    });
     let id: AttrValue = format!("w-{}", w.slug).into();
     let ctx = WidgetCtx {
         widget: w,
@@ -284,7 +316,9 @@ fn BuiltHost(props: &BuiltProps) -> Html {
             export::copy_text(&href);
         }
     });
-    let reset = use_callback(dispatch.clone(), |_: MouseEvent, d| d.dispatch(Action::Defaults));
+    let reset = use_callback(dispatch.clone(), |_: MouseEvent, d| {
+        d.dispatch(Action::Defaults)
+    });
     let dismiss = use_callback(dispatch, |_: MouseEvent, d| d.dispatch(Action::Dismiss));
     let title = match mode {
         Mode::Full => html! { <h1>{ w.title }</h1> },
@@ -294,11 +328,20 @@ fn BuiltHost(props: &BuiltProps) -> Html {
             let site = props
                 .initial_query
                 .as_deref()
-                .and_then(|q| url::parse_query(q).into_iter().find(|(k, _)| k == "site").map(|(_, v)| v))
+                .and_then(|q| {
+                    url::parse_query(q)
+                        .into_iter()
+                        .find(|(k, _)| k == "site")
+                        .map(|(_, v)| v)
+                })
                 .filter(|s| s.starts_with("https://") || s.starts_with("http://"))
                 .unwrap_or_else(url::origin);
             let q = url::encode_query(&url_pairs(w, &state));
-            let href = if q.is_empty() { format!("{site}/widget/{}", w.slug) } else { format!("{site}/widget/{}?{q}", w.slug) };
+            let href = if q.is_empty() {
+                format!("{site}/widget/{}", w.slug)
+            } else {
+                format!("{site}/widget/{}?{q}", w.slug)
+            };
             html! { <h2>{ w.title }{" "}<a class="open-full" href={href} target="_blank" rel="noopener">{"Open in Pillars Lab ↗"}</a></h2> }
         }
     };
@@ -351,12 +394,20 @@ struct SeedProps {
 /// the host) never rewrites what the reader is typing here.
 #[component]
 fn SeedField(props: &SeedProps) -> Html {
-    let SeedProps { seed, on_seed, on_bad, id } = props;
+    let SeedProps {
+        seed,
+        on_seed,
+        on_bad,
+        id,
+    } = props;
     let onchange = {
         let (on_seed, on_bad) = (on_seed.clone(), on_bad.clone());
         Callback::from(move |e: Event| {
             use wasm_bindgen::JsCast;
-            if let Some(t) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            if let Some(t) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
                 match params::parse_seed(&t.value()) {
                     Ok(s) => on_seed.emit(s),
                     Err(n) => on_bad.emit(n),
@@ -376,11 +427,20 @@ fn SeedField(props: &SeedProps) -> Html {
     }
 }
 
+/// The newest settings waiting for a run.
+type Wanted = Rc<RefCell<Option<(Rc<Vec<(String, String)>>, u64)>>>;
+
 type Output = UseStateHandle<Option<(Rc<serde_json::Value>, Rc<String>)>>;
 
 /// Start the newest wanted run unless one is in flight; on completion, start the next if the
 /// state moved on meanwhile.
-fn pump(slug: &'static str, inflight: Rc<RefCell<bool>>, wanted: Rc<RefCell<Option<(Rc<Vec<(String, String)>>, u64)>>>, output: Output, busy: UseStateHandle<bool>) {
+fn pump(
+    slug: &'static str,
+    inflight: Rc<RefCell<bool>>,
+    wanted: Wanted,
+    output: Output,
+    busy: UseStateHandle<bool>,
+) {
     if *inflight.borrow() {
         return;
     }
@@ -389,13 +449,20 @@ fn pump(slug: &'static str, inflight: Rc<RefCell<bool>>, wanted: Rc<RefCell<Opti
         return;
     };
     *inflight.borrow_mut() = true;
-    let (i2, w2, o2, b2) = (inflight.clone(), wanted.clone(), output.clone(), busy.clone());
+    let (i2, w2, o2, b2) = (
+        inflight.clone(),
+        wanted.clone(),
+        output.clone(),
+        busy.clone(),
+    );
     runner::request(slug, &pairs, seed, runner::Job::Run, move |res| {
         *i2.borrow_mut() = false;
         match res {
             Ok(raw) => match serde_json::from_str::<serde_json::Value>(&raw) {
                 Ok(v) => o2.set(Some((Rc::new(v), Rc::new(raw)))),
-                Err(e) => web_sys::console::warn_1(&format!("{slug}: unreadable report: {e}").into()),
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("{slug}: unreadable report: {e}").into())
+                }
             },
             Err(e) => web_sys::console::warn_1(&format!("{slug}: {e}").into()),
         }

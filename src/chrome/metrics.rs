@@ -30,12 +30,20 @@ pub fn metric(key: &str, label: &str, value: String, sub: Option<String>, tone: 
     }
 }
 
+/// The model's own plain-language notes on a run, as a list (nothing when there are none).
+pub fn notes(notes: &[String]) -> Html {
+    if notes.is_empty() {
+        return html! {};
+    }
+    html! { <ul class="notes">{ for notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul> }
+}
+
 /// A whole number with thin-space thousands separators: 1 234 567.
 pub fn int(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{2009}');
         }
         out.push(c);

@@ -8,9 +8,11 @@
 use super::dom;
 use gloo::timers::callback::{Interval, Timeout};
 use std::cell::{Cell, RefCell};
-use wasm_bindgen::{closure::Closure, JsCast};
 use std::rc::Rc;
+use wasm_bindgen::{closure::Closure, JsCast};
 use yew::prelude::*;
+
+type FrameClosure = Closure<dyn FnMut(f64)>;
 
 /// One running animation-frame loop. The closure re-requests itself each frame; stopping
 /// cancels the pending frame and drops the closure on a later task, never while it runs.
@@ -18,12 +20,20 @@ struct FrameLoop {
     alive: Cell<bool>,
     last: Cell<f64>,
     pending: Cell<Option<i32>>,
-    closure: RefCell<Option<Closure<dyn FnMut(f64)>>>,
+    closure: RefCell<Option<FrameClosure>>,
 }
 
 impl FrameLoop {
     fn request(&self) {
-        let (Some(w), Some(c)) = (dom::window(), self.closure.borrow().as_ref().map(|c| c.as_ref().unchecked_ref::<js_sys::Function>().clone())) else { return };
+        let (Some(w), Some(c)) = (
+            dom::window(),
+            self.closure
+                .borrow()
+                .as_ref()
+                .map(|c| c.as_ref().unchecked_ref::<js_sys::Function>().clone()),
+        ) else {
+            return;
+        };
         self.pending.set(w.request_animation_frame(&c).ok());
     }
 }
@@ -35,7 +45,12 @@ pub fn use_frames(running: bool, on_frame: Callback<f64>) {
     *cb.borrow_mut() = on_frame;
     use_effect_with(running, move |running| {
         let mut interval = None;
-        let lp = Rc::new(FrameLoop { alive: Cell::new(true), last: Cell::new(0.0), pending: Cell::new(None), closure: RefCell::new(None) });
+        let lp = Rc::new(FrameLoop {
+            alive: Cell::new(true),
+            last: Cell::new(0.0),
+            pending: Cell::new(None),
+            closure: RefCell::new(None),
+        });
         if *running {
             if dom::reduced_motion() {
                 let cb = cb.clone();
@@ -51,7 +66,11 @@ pub fn use_frames(running: bool, on_frame: Callback<f64>) {
                         return;
                     }
                     let last = me.last.replace(t);
-                    let dt = if last > 0.0 { (t - last).clamp(0.0, 100.0) } else { 16.0 };
+                    let dt = if last > 0.0 {
+                        (t - last).clamp(0.0, 100.0)
+                    } else {
+                        16.0
+                    };
                     // off screen (embeds) or in a hidden tab: keep the loop, stop the clock
                     if !dom::paused_by_page() {
                         let f = cb.borrow().clone();
@@ -113,7 +132,10 @@ pub fn Player(props: &PlayerProps) -> Html {
     let on_speed = p.on_speed.clone();
     let speed_change = Callback::from(move |e: Event| {
         use wasm_bindgen::JsCast;
-        if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+        if let Some(s) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        {
             if let Ok(v) = s.value().parse::<f64>() {
                 on_speed.emit(v);
             }

@@ -49,9 +49,13 @@ thread_local! {
 /// worker cannot be started there, and models run inline.
 fn glue_url() -> Option<String> {
     let doc = super::dom::document()?;
-    let link = doc.query_selector("link[rel=modulepreload][href*='pillars-lab']").ok()??;
+    let link = doc
+        .query_selector("link[rel=modulepreload][href*='pillars-lab']")
+        .ok()??;
     let href = link.get_attribute("href")?;
-    web_sys::Url::new_with_base(&href, &doc.base_uri().ok()??).ok().map(|u| u.href())
+    web_sys::Url::new_with_base(&href, &doc.base_uri().ok()??)
+        .ok()
+        .map(|u| u.href())
 }
 
 /// Start the worker (once). Safe to call many times.
@@ -66,7 +70,9 @@ pub fn init() {
             st.failed = true;
             return;
         };
-        let script = web_sys::Url::new_with_base("sim-worker.js", &glue).map(|u| u.href()).unwrap_or_default();
+        let script = web_sys::Url::new_with_base("sim-worker.js", &glue)
+            .map(|u| u.href())
+            .unwrap_or_default();
         let opts = web_sys::WorkerOptions::new();
         opts.set_type(web_sys::WorkerType::Module);
         match Worker::new_with_options(&script, &opts) {
@@ -74,7 +80,8 @@ pub fn init() {
                 let onmessage = Closure::<dyn Fn(MessageEvent)>::new(on_message);
                 w.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
                 onmessage.forget();
-                let onerror = Closure::<dyn Fn(web_sys::Event)>::new(|_e: web_sys::Event| fail_over());
+                let onerror =
+                    Closure::<dyn Fn(web_sys::Event)>::new(|_e: web_sys::Event| fail_over());
                 w.set_onerror(Some(onerror.as_ref().unchecked_ref()));
                 onerror.forget();
                 // hand over the module this page already compiled, and the glue to drive it
@@ -101,11 +108,18 @@ fn mark(mode: &str) {
 
 fn on_message(msg: MessageEvent) {
     let data = msg.data();
-    if Reflect::get(&data, &"failed".into()).ok().is_some_and(|v| !v.is_undefined()) {
+    if Reflect::get(&data, &"failed".into())
+        .ok()
+        .is_some_and(|v| !v.is_undefined())
+    {
         fail_over();
         return;
     }
-    if Reflect::get(&data, &"ready".into()).ok().and_then(|v| v.as_bool()) == Some(true) {
+    if Reflect::get(&data, &"ready".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        == Some(true)
+    {
         mark("worker");
         let queued = STATE.with(|s| {
             let mut st = s.borrow_mut();
@@ -117,10 +131,19 @@ fn on_message(msg: MessageEvent) {
         }
         return;
     }
-    let id = Reflect::get(&data, &"id".into()).ok().and_then(|v| v.as_f64()).unwrap_or(-1.0) as u32;
-    let Some(p) = STATE.with(|s| s.borrow_mut().waiting.remove(&id)) else { return };
-    let json = Reflect::get(&data, &"json".into()).ok().and_then(|v| v.as_string());
-    let err = Reflect::get(&data, &"error".into()).ok().and_then(|v| v.as_string());
+    let id = Reflect::get(&data, &"id".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(-1.0) as u32;
+    let Some(p) = STATE.with(|s| s.borrow_mut().waiting.remove(&id)) else {
+        return;
+    };
+    let json = Reflect::get(&data, &"json".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    let err = Reflect::get(&data, &"error".into())
+        .ok()
+        .and_then(|v| v.as_string());
     (p.reply)(json.ok_or_else(|| err.unwrap_or_else(|| "the worker sent no result".into())));
 }
 
@@ -143,7 +166,10 @@ fn fail_over() {
 fn post(id: u32, p: Pending) {
     let sent = STATE.with(|s| {
         let st = s.borrow();
-        st.worker.as_ref().map(|w| w.post_message(&p.msg).is_ok()).unwrap_or(false)
+        st.worker
+            .as_ref()
+            .map(|w| w.post_message(&p.msg).is_ok())
+            .unwrap_or(false)
     });
     if sent {
         STATE.with(|s| s.borrow_mut().waiting.insert(id, p));
@@ -153,7 +179,13 @@ fn post(id: u32, p: Pending) {
 }
 
 /// Run `job` for a model and call `reply` with its JSON (or an error message).
-pub fn request(slug: &str, pairs: &[(String, String)], seed: u64, job: Job, reply: impl FnOnce(Result<String, String>) + 'static) {
+pub fn request(
+    slug: &str,
+    pairs: &[(String, String)],
+    seed: u64,
+    job: Job,
+    reply: impl FnOnce(Result<String, String>) + 'static,
+) {
     init();
     let msg = Object::new();
     let set = |k: &str, v: JsValue| {
@@ -169,21 +201,37 @@ pub fn request(slug: &str, pairs: &[(String, String)], seed: u64, job: Job, repl
     set("seed", JsValue::from_f64(seed as f64));
     set("trials", n.into());
     set("n", n.into());
-    set("pairs", serde_wasm_bindgen::to_value(pairs).unwrap_or(JsValue::NULL));
+    set(
+        "pairs",
+        serde_wasm_bindgen::to_value(pairs).unwrap_or(JsValue::NULL),
+    );
     let (slug_s, pairs_v) = (slug.to_string(), pairs.to_vec());
     let fallback: Box<dyn FnOnce() -> Result<String, String>> = Box::new(move || match job {
         Job::Run => sim::run_json(&slug_s, &pairs_v, seed),
         Job::Trials(n) => sim::trials_json(&slug_s, &pairs_v, seed, n),
-        Job::Bench(n) => Ok(format!("{{\"ms\":null,\"check\":{}}}", sim::bench::core_benchmark(n))),
+        Job::Bench(n) => Ok(format!(
+            "{{\"ms\":null,\"check\":{}}}",
+            sim::bench::core_benchmark(n)
+        )),
     });
     let (id, state) = STATE.with(|s| {
         let mut st = s.borrow_mut();
         st.next_id = st.next_id.wrapping_add(1);
-        let state = if st.failed || st.worker.is_none() { 0 } else if st.ready { 1 } else { 2 };
+        let state = if st.failed || st.worker.is_none() {
+            0
+        } else if st.ready {
+            1
+        } else {
+            2
+        };
         (st.next_id, state)
     });
     let _ = Reflect::set(&msg, &"id".into(), &id.into());
-    let p = Pending { msg, fallback, reply: Box::new(reply) };
+    let p = Pending {
+        msg,
+        fallback,
+        reply: Box::new(reply),
+    };
     match state {
         0 => (p.reply)((p.fallback)()),
         1 => post(id, p),

@@ -9,13 +9,17 @@ use super::dom;
 
 /// Every `key=value` pair of the current query string, decoded, in order.
 pub fn current_pairs() -> Vec<(String, String)> {
-    let search = dom::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let search = dom::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
     parse_query(&search)
 }
 
 /// Decode a query string (with or without the leading `?`).
 pub fn parse_query(search: &str) -> Vec<(String, String)> {
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(search) else { return Vec::new() };
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(search) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let entries = js_sys::try_iter(&params).ok().flatten();
     for entry in entries.into_iter().flatten().flatten() {
@@ -29,7 +33,9 @@ pub fn parse_query(search: &str) -> Vec<(String, String)> {
 
 /// Encode pairs as a query string (no leading `?`).
 pub fn encode_query(pairs: &[(String, String)]) -> String {
-    let Ok(params) = web_sys::UrlSearchParams::new() else { return String::new() };
+    let Ok(params) = web_sys::UrlSearchParams::new() else {
+        return String::new();
+    };
     for (k, v) in pairs {
         params.append(k, v);
     }
@@ -40,7 +46,10 @@ pub fn encode_query(pairs: &[(String, String)]) -> String {
 pub fn scoped(pairs: &[(String, String)], prefix: Option<&str>) -> Vec<(String, String)> {
     match prefix {
         None => pairs.to_vec(),
-        Some(p) => pairs.iter().filter_map(|(k, v)| k.strip_prefix(p).map(|k| (k.to_string(), v.clone()))).collect(),
+        Some(p) => pairs
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix(p).map(|k| (k.to_string(), v.clone())))
+            .collect(),
     }
 }
 
@@ -52,11 +61,18 @@ pub fn replace_scoped(prefix: Option<&str>, mine: &[(String, String)]) {
         None => Vec::new(),
         Some(p) => all.into_iter().filter(|(k, _)| !k.starts_with(p)).collect(),
     };
-    kept.extend(mine.iter().map(|(k, v)| (format!("{}{}", prefix.unwrap_or(""), k), v.clone())));
+    kept.extend(
+        mine.iter()
+            .map(|(k, v)| (format!("{}{}", prefix.unwrap_or(""), k), v.clone())),
+    );
     let query = encode_query(&kept);
     let path = w.location().pathname().unwrap_or_else(|_| "/".into());
     let hash = w.location().hash().unwrap_or_default();
-    let url = if query.is_empty() { format!("{path}{hash}") } else { format!("{path}?{query}{hash}") };
+    let url = if query.is_empty() {
+        format!("{path}{hash}")
+    } else {
+        format!("{path}?{query}{hash}")
+    };
     if let Ok(h) = w.history() {
         let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
@@ -64,5 +80,7 @@ pub fn replace_scoped(prefix: Option<&str>, mine: &[(String, String)]) {
 
 /// The site's origin, e.g. `http://127.0.0.1:8080`.
 pub fn origin() -> String {
-    dom::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+    dom::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
 }

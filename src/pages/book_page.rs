@@ -1,7 +1,10 @@
 //! One book page: its title, what it is about, and all its widgets in place.
 
 use crate::app::Route;
-use crate::chrome::{dom, host::{Mode, WidgetHost}};
+use crate::chrome::{
+    dom,
+    host::{Mode, WidgetHost},
+};
 use sim::registry::{self, widgets_on};
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -17,7 +20,9 @@ pub struct BookPageProps {
 #[component]
 pub fn BookPage(props: &BookPageProps) -> Html {
     let page = props.number.parse::<u8>().ok().and_then(registry::page);
-    let title = page.map(|p| format!("Page {} — {} · Pillars Lab", p.number, p.title)).unwrap_or_else(|| "Pillars Lab".into());
+    let title = page
+        .map(|p| format!("Page {} — {} · Pillars Lab", p.number, p.title))
+        .unwrap_or_else(|| "Pillars Lab".into());
     use_effect_with(title, |t| dom::set_title(t));
     let Some(p) = page else {
         return html! {

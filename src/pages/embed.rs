@@ -41,7 +41,11 @@ fn parent_origin() -> Option<String> {
 }
 
 fn query_theme(pairs: &[(String, String)]) -> Option<String> {
-    pairs.iter().rev().find(|(k, _)| k == "theme").map(|(_, v)| v.clone())
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "theme")
+        .map(|(_, v)| v.clone())
 }
 
 /// Props of [`EmbedPage`].
@@ -54,7 +58,9 @@ pub struct EmbedPageProps {
 /// The iframe page.
 #[component]
 pub fn EmbedPage(props: &EmbedPageProps) -> Html {
-    let initial = query_theme(&url::current_pairs()).map(|t| ThemeChoice::parse(&t)).unwrap_or(ThemeChoice::Auto);
+    let initial = query_theme(&url::current_pairs())
+        .map(|t| ThemeChoice::parse(&t))
+        .unwrap_or(ThemeChoice::Auto);
     let choice = use_state(|| initial);
     let resolved: Theme = theme::use_resolved_theme(*choice);
     let main = use_node_ref();
@@ -68,7 +74,9 @@ pub fn EmbedPage(props: &EmbedPageProps) -> Html {
                 (Some(w), Some(origin)) => {
                     let (origin, w2) = (origin.clone(), w.clone());
                     Some(EventListener::new(w, "message", move |e| {
-                        let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else { return };
+                        let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else {
+                            return;
+                        };
                         let from_parent = match (e.source(), w2.parent().ok().flatten()) {
                             (Some(src), Some(parent)) => js_sys::Object::is(&src, &parent),
                             _ => false,
@@ -77,8 +85,12 @@ pub fn EmbedPage(props: &EmbedPageProps) -> Html {
                             return;
                         }
                         let data = e.data();
-                        let kind = Reflect::get(&data, &"type".into()).ok().and_then(|v| v.as_string());
-                        let t = Reflect::get(&data, &"theme".into()).ok().and_then(|v| v.as_string());
+                        let kind = Reflect::get(&data, &"type".into())
+                            .ok()
+                            .and_then(|v| v.as_string());
+                        let t = Reflect::get(&data, &"theme".into())
+                            .ok()
+                            .and_then(|v| v.as_string());
                         if let (Some(THEME_MESSAGE), Some(t)) = (kind.as_deref(), t.as_deref()) {
                             if matches!(t, "light" | "dark" | "auto") {
                                 choice.set(ThemeChoice::parse(t));
@@ -90,17 +102,23 @@ pub fn EmbedPage(props: &EmbedPageProps) -> Html {
             };
             // our height, to the embedding page only
             let mut observers: Vec<Box<dyn FnOnce()>> = Vec::new();
-            if let (Some(w), Some(origin), Some(el)) = (w.clone(), origin, main.cast::<web_sys::Element>()) {
-                let post = Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
-                    let height = dom::document().and_then(|d| d.document_element()).map(|e| e.scroll_height()).unwrap_or(0);
-                    let msg = js_sys::Object::new();
-                    let _ = Reflect::set(&msg, &"type".into(), &SIZE_MESSAGE.into());
-                    let _ = Reflect::set(&msg, &"slug".into(), &JsValue::from_str(&slug));
-                    let _ = Reflect::set(&msg, &"height".into(), &JsValue::from(height));
-                    if let Ok(Some(parent)) = w.parent() {
-                        let _ = parent.post_message(&msg, &origin);
-                    }
-                });
+            if let (Some(w), Some(origin), Some(el)) =
+                (w.clone(), origin, main.cast::<web_sys::Element>())
+            {
+                let post =
+                    Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
+                        let height = dom::document()
+                            .and_then(|d| d.document_element())
+                            .map(|e| e.scroll_height())
+                            .unwrap_or(0);
+                        let msg = js_sys::Object::new();
+                        let _ = Reflect::set(&msg, &"type".into(), &SIZE_MESSAGE.into());
+                        let _ = Reflect::set(&msg, &"slug".into(), &JsValue::from_str(&slug));
+                        let _ = Reflect::set(&msg, &"height".into(), &JsValue::from(height));
+                        if let Ok(Some(parent)) = w.parent() {
+                            let _ = parent.post_message(&msg, &origin);
+                        }
+                    });
                 if let Ok(ro) = web_sys::ResizeObserver::new(post.as_ref().unchecked_ref()) {
                     ro.observe(&el);
                     observers.push(Box::new(move || {
@@ -111,11 +129,15 @@ pub fn EmbedPage(props: &EmbedPageProps) -> Html {
             }
             // pause animations while scrolled off screen
             if let Some(el) = main.cast::<web_sys::Element>() {
-                let seen = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-                    if let Some(e) = entries.get(entries.length().saturating_sub(1)).dyn_ref::<web_sys::IntersectionObserverEntry>() {
-                        dom::set_offscreen(!e.is_intersecting());
-                    }
-                });
+                let seen =
+                    Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                        if let Some(e) = entries
+                            .get(entries.length().saturating_sub(1))
+                            .dyn_ref::<web_sys::IntersectionObserverEntry>()
+                        {
+                            dom::set_offscreen(!e.is_intersecting());
+                        }
+                    });
                 if let Ok(io) = web_sys::IntersectionObserver::new(seen.as_ref().unchecked_ref()) {
                     io.observe(&el);
                     observers.push(Box::new(move || {
@@ -142,7 +164,9 @@ pub fn EmbedPage(props: &EmbedPageProps) -> Html {
 
 /// Whether MkDocs Material's palette on `<body>` is dark (`slate`); `None` if there is none.
 fn book_palette_dark() -> Option<bool> {
-    let s = dom::document()?.body()?.get_attribute("data-md-color-scheme")?;
+    let s = dom::document()?
+        .body()?
+        .get_attribute("data-md-color-scheme")?;
     Some(s == "slate")
 }
 
@@ -155,7 +179,9 @@ fn use_book_palette(enabled: bool) -> Option<bool> {
         use_effect_with(enabled, move |enabled| {
             let mut stop: Option<Box<dyn FnOnce()>> = None;
             if let (true, Some(body)) = (*enabled, dom::document().and_then(|d| d.body())) {
-                let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |_: js_sys::Array| dark.set(book_palette_dark()));
+                let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |_: js_sys::Array| {
+                    dark.set(book_palette_dark())
+                });
                 if let Ok(mo) = web_sys::MutationObserver::new(cb.as_ref().unchecked_ref()) {
                     let opts = web_sys::MutationObserverInit::new();
                     opts.set_attributes(true);
@@ -222,13 +248,21 @@ pub fn EmbedSnippets(props: &SnippetProps) -> Html {
     let SnippetProps { slug, title, pairs } = props;
     let site = url::origin();
     let q = url::encode_query(pairs);
-    let src = if q.is_empty() { format!("{site}/embed/{slug}") } else { format!("{site}/embed/{slug}?{q}") };
+    let src = if q.is_empty() {
+        format!("{site}/embed/{slug}")
+    } else {
+        format!("{site}/embed/{slug}?{q}")
+    };
     let iframe = format!(
         "<iframe data-pillars-lab src=\"{src}\" title=\"{title} — Pillars Lab\" loading=\"lazy\" width=\"100%\" height=\"760\" style=\"border:0;width:100%\"></iframe>\n<script src=\"{site}/embed.js\" defer></script>"
     );
-    let attrs: String = pairs.iter().map(|(k, v)| format!(" data-{k}=\"{}\"", v.replace('"', "&quot;"))).collect();
+    let attrs: String = pairs
+        .iter()
+        .map(|(k, v)| format!(" data-{k}=\"{}\"", v.replace('"', "&quot;")))
+        .collect();
     let script = format!("<script src=\"{site}/embed.js\" defer></script>\n<div data-widget=\"{slug}\"{attrs}></div>");
-    let copy = |text: String| Callback::from(move |_: MouseEvent| crate::chrome::export::copy_text(&text));
+    let copy =
+        |text: String| Callback::from(move |_: MouseEvent| crate::chrome::export::copy_text(&text));
     html! {
         <details class="embed">
             <summary>{"Embed this"}</summary>

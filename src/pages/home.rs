@@ -9,7 +9,9 @@ use yew_router::prelude::*;
 /// The home page.
 #[component]
 pub fn Home() -> Html {
-    use_effect_with((), |_| dom::set_title("Pillars Lab — distributed systems you can run"));
+    use_effect_with((), |_| {
+        dom::set_title("Pillars Lab — distributed systems you can run")
+    });
     let built = sim::registry::built().count();
     let total = sim::registry::WIDGETS.len();
     html! {

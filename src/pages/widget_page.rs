@@ -1,7 +1,10 @@
 //! One widget on its own page.
 
 use crate::app::Route;
-use crate::chrome::{dom, host::{Mode, WidgetHost}};
+use crate::chrome::{
+    dom,
+    host::{Mode, WidgetHost},
+};
 use sim::registry;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -17,7 +20,9 @@ pub struct WidgetPageProps {
 #[component]
 pub fn WidgetPage(props: &WidgetPageProps) -> Html {
     let w = registry::widget(&props.slug);
-    let title = w.map(|w| format!("{} · Pillars Lab", w.title)).unwrap_or_else(|| "Pillars Lab".into());
+    let title = w
+        .map(|w| format!("{} · Pillars Lab", w.title))
+        .unwrap_or_else(|| "Pillars Lab".into());
     use_effect_with(title, |t| dom::set_title(t));
     html! {
         <article class="widget-page">

@@ -4,7 +4,7 @@
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::host::{use_report, WidgetCtx};
-use crate::chrome::metrics::{int, metric, ms, pct, sig3, Tone};
+use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
 use crate::chrome::player::{use_frames, Player};
 use sim::model::Simulation;
 use sim::models::autoscaling_calculator::{Params, QueueSim, QueueSnapshot, Report};
@@ -65,9 +65,7 @@ pub fn View(props: &Props) -> Html {
                 </tbody>
             </table>
         </div>
-        if !r.notes.is_empty() {
-            <ul class="notes">{ for r.notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
-        }
+        { notes(&r.notes) }
         <LiveQueue params={p.clone()} seed={ctx.seed} id={ctx.id.clone()} />
         <section class="explain">
             <h3>{"What you are looking at"}</h3>
@@ -88,12 +86,27 @@ pub fn View(props: &Props) -> Html {
 }
 
 fn p99_chart(r: &Report) -> Rc<ChartSpec> {
-    let pts: Vec<(f64, f64)> = r.curve.iter().map(|c| (f64::from(c.instances), c.p99_ms)).collect();
-    let (x0, x1) = (pts.first().map(|p| p.0).unwrap_or(1.0), pts.last().map(|p| p.0).unwrap_or(2.0));
-    let (lo, hi) = pts.iter().fold((f64::MAX, 0f64), |(a, b), p| (a.min(p.1), b.max(p.1)));
-    let mut marks = vec![Mark { x: f64::from(r.formula_instances), label: format!("formula {}", r.formula_instances) }];
+    let pts: Vec<(f64, f64)> = r
+        .curve
+        .iter()
+        .map(|c| (f64::from(c.instances), c.p99_ms))
+        .collect();
+    let (x0, x1) = (
+        pts.first().map(|p| p.0).unwrap_or(1.0),
+        pts.last().map(|p| p.0).unwrap_or(2.0),
+    );
+    let (lo, hi) = pts
+        .iter()
+        .fold((f64::MAX, 0f64), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let mut marks = vec![Mark {
+        x: f64::from(r.formula_instances),
+        label: format!("formula {}", r.formula_instances),
+    }];
     if r.instances != r.formula_instances {
-        marks.push(Mark { x: f64::from(r.instances), label: format!("judged {}", r.instances) });
+        marks.push(Mark {
+            x: f64::from(r.instances),
+            label: format!("judged {}", r.instances),
+        });
     }
     Rc::new(ChartSpec {
         title: "p99 response time vs instances".into(),
@@ -103,7 +116,12 @@ fn p99_chart(r: &Report) -> Rc<ChartSpec> {
         y_log: hi > 10.0 * lo.max(1e-9),
         series: vec![
             Series::new("p99, M/M/c", Kind::Line, 0, pts),
-            Series::new("service time alone", Kind::Dashed, 5, vec![(x0, r.p99_service_only_ms), (x1, r.p99_service_only_ms)]),
+            Series::new(
+                "service time alone",
+                Kind::Dashed,
+                5,
+                vec![(x0, r.p99_service_only_ms), (x1, r.p99_service_only_ms)],
+            ),
         ],
         marks,
         ..Default::default()
@@ -129,7 +147,8 @@ fn LiveQueue(props: &LiveProps) -> Html {
     let running = use_state(|| false);
     let speed = use_state(|| 0.1f64);
     {
-        let (sim, snap, running, clock) = (sim.clone(), snap.clone(), running.clone(), clock.clone());
+        let (sim, snap, running, clock) =
+            (sim.clone(), snap.clone(), running.clone(), clock.clone());
         use_effect_with((params.clone(), *seed), move |(p, s)| {
             *sim.borrow_mut() = QueueSim::new(p, *s);
             *clock.borrow_mut() = 0.0;
@@ -138,7 +157,13 @@ fn LiveQueue(props: &LiveProps) -> Html {
         });
     }
     let on_frame = {
-        let (sim, snap, speed, running, clock) = (sim.clone(), snap.clone(), *speed, running.clone(), clock.clone());
+        let (sim, snap, speed, running, clock) = (
+            sim.clone(),
+            snap.clone(),
+            *speed,
+            running.clone(),
+            clock.clone(),
+        );
         Callback::from(move |dt_ms: f64| {
             let mut s = sim.borrow_mut();
             let t = *clock.borrow() + dt_ms / 1000.0 * speed;
@@ -165,7 +190,14 @@ fn LiveQueue(props: &LiveProps) -> Html {
         })
     };
     let reset = {
-        let (sim, snap, running, p, seed, clock) = (sim.clone(), snap.clone(), running.clone(), params.clone(), *seed, clock.clone());
+        let (sim, snap, running, p, seed, clock) = (
+            sim.clone(),
+            snap.clone(),
+            running.clone(),
+            params.clone(),
+            *seed,
+            clock.clone(),
+        );
         Callback::from(move |_| {
             *sim.borrow_mut() = QueueSim::new(&p, seed);
             *clock.borrow_mut() = 0.0;

@@ -3,7 +3,7 @@
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::host::{use_report, WidgetCtx};
-use crate::chrome::metrics::{int, metric, pct, sig3, Tone};
+use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use sim::models::consistent_hashing::{Params, Report};
 use std::f64::consts::TAU;
 use std::rc::Rc;
@@ -37,15 +37,22 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let theme = use_context::<crate::chrome::theme::Theme>().unwrap_or(crate::chrome::theme::Theme { dark: false });
+    let theme = use_context::<crate::chrome::theme::Theme>()
+        .unwrap_or(crate::chrome::theme::Theme { dark: false });
     let charts = use_memo(report.as_ref().map(|r| Rc::as_ptr(r) as usize), {
         let (report, vnodes) = (report.clone(), p.vnodes);
-        move |_| report.as_ref().map(|r| (load_chart(r), spread_chart(r, vnodes)))
+        move |_| {
+            report
+                .as_ref()
+                .map(|r| (load_chart(r), spread_chart(r, vnodes)))
+        }
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Building the ring…"}</p> };
     };
-    let Some((load, spread)) = (*charts).clone() else { return html! {} };
+    let Some((load, spread)) = (*charts).clone() else {
+        return html! {};
+    };
     let n = r.nodes.len();
     let change = r.change.as_ref();
     html! {
@@ -80,9 +87,7 @@ pub fn View(props: &Props) -> Html {
             <Chart spec={load} height={300} caption="keys held by each node, with the mean" />
         </div>
         <Chart spec={spread} height={260} caption="measured load spread against virtual nodes per node, with theory" />
-        if !r.notes.is_empty() {
-            <ul class="notes">{ for r.notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
-        }
+        { notes(&r.notes) }
         <section class="explain">
             <h3>{"What you are looking at"}</h3>
             <p>{"Each node is hashed onto a circle many times (its virtual nodes); a key belongs to the first virtual node clockwise from the key's own hash. With MD5, 150 virtual nodes, three nodes and 10 000 keys — the book's example — db1 gets 3678 keys, db2 3114 and db3 3208: an exact reproduction of the book's run."}</p>
@@ -106,7 +111,12 @@ fn ring_svg(r: &Report, dark: bool, removed: Option<usize>) -> Html {
     let (cx, cy, rad) = (150.0, 150.0, 112.0);
     let n = r.nodes.len();
     let legend_rows = n.min(12);
-    let height = 300.0 + if legend_rows > 0 { 18.0 * ((legend_rows + 2) / 3) as f64 + 6.0 } else { 0.0 };
+    let height = 300.0
+        + if legend_rows > 0 {
+            18.0 * legend_rows.div_ceil(3) as f64 + 6.0
+        } else {
+            0.0
+        };
     html! {
         <svg class="drawing ring" viewBox={format!("0 0 300 {height}")} role="img"
              aria-label={format!("A hash ring with {} nodes; each tick is a virtual node coloured by its node", n)}>
@@ -133,7 +143,12 @@ fn ring_svg(r: &Report, dark: bool, removed: Option<usize>) -> Html {
 }
 
 fn load_chart(r: &Report) -> Rc<ChartSpec> {
-    let bars: Vec<(f64, f64)> = r.nodes.iter().enumerate().map(|(i, n)| (i as f64, n.keys as f64)).collect();
+    let bars: Vec<(f64, f64)> = r
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (i as f64, n.keys as f64))
+        .collect();
     let mean: Vec<(f64, f64)> = vec![(-0.5, r.mean), (r.nodes.len() as f64 - 0.5, r.mean)];
     Rc::new(ChartSpec {
         title: "Keys per node".into(),
@@ -141,15 +156,30 @@ fn load_chart(r: &Report) -> Rc<ChartSpec> {
         y_label: "keys".into(),
         y_min: Some(0.0),
         categories: r.nodes.iter().map(|n| n.name.clone()).collect(),
-        series: vec![Series::new("keys", Kind::Bars, 0, bars), Series::new("mean", Kind::Dashed, 1, mean)],
+        series: vec![
+            Series::new("keys", Kind::Bars, 0, bars),
+            Series::new("mean", Kind::Dashed, 1, mean),
+        ],
         ..Default::default()
     })
 }
 
 fn spread_chart(r: &Report, vnodes: u32) -> Rc<ChartSpec> {
-    let measured: Vec<(f64, f64)> = r.spread.iter().map(|s| (f64::from(s.vnodes), s.cv * 100.0)).collect();
-    let theory: Vec<(f64, f64)> = r.spread.iter().map(|s| (f64::from(s.vnodes), s.cv_theory * 100.0)).collect();
-    let maxm: Vec<(f64, f64)> = r.spread.iter().map(|s| (f64::from(s.vnodes), (s.max_over_mean - 1.0) * 100.0)).collect();
+    let measured: Vec<(f64, f64)> = r
+        .spread
+        .iter()
+        .map(|s| (f64::from(s.vnodes), s.cv * 100.0))
+        .collect();
+    let theory: Vec<(f64, f64)> = r
+        .spread
+        .iter()
+        .map(|s| (f64::from(s.vnodes), s.cv_theory * 100.0))
+        .collect();
+    let maxm: Vec<(f64, f64)> = r
+        .spread
+        .iter()
+        .map(|s| (f64::from(s.vnodes), (s.max_over_mean - 1.0) * 100.0))
+        .collect();
     Rc::new(ChartSpec {
         title: "Load spread vs virtual nodes (ring)".into(),
         x_label: "virtual nodes per node".into(),
@@ -161,7 +191,10 @@ fn spread_chart(r: &Report, vnodes: u32) -> Rc<ChartSpec> {
             Series::new("sd ÷ mean, theory", Kind::Dashed, 5, theory),
             Series::new("busiest − mean", Kind::Line, 1, maxm),
         ],
-        marks: vec![Mark { x: f64::from(vnodes), label: "now".into() }],
+        marks: vec![Mark {
+            x: f64::from(vnodes),
+            label: "now".into(),
+        }],
         ..Default::default()
     })
 }

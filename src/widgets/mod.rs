@@ -14,14 +14,22 @@ type ViewFn = fn(WidgetCtx) -> Html;
 
 /// Slug → view, for every built widget.
 pub static VIEWS: &[(&str, ViewFn)] = &[
-    ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
-    ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
+    (
+        "autoscaling-calculator",
+        |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> },
+    ),
+    (
+        "consistent-hashing",
+        |ctx| html! { <consistent_hashing::View ctx={ctx} /> },
+    ),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).
 pub fn view(ctx: WidgetCtx) -> Html {
     match VIEWS.iter().find(|(slug, _)| *slug == ctx.widget.slug) {
         Some((_, f)) => f(ctx),
-        None => html! { <p class="notice">{ format!("The widget “{}” has a model but no view yet.", ctx.widget.slug) }</p> },
+        None => {
+            html! { <p class="notice">{ format!("The widget “{}” has a model but no view yet.", ctx.widget.slug) }</p> }
+        }
     }
 }

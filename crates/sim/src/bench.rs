@@ -11,7 +11,9 @@ pub fn core_benchmark(rounds: u32) -> u64 {
         for w in built() {
             if let Some(m) = w.model {
                 let out = (m.run)(w.slug, &[], u64::from(round) + 1);
-                check += serde_json::to_string(&out.report).map(|s| s.len() as u64).unwrap_or(0);
+                check += serde_json::to_string(&out.report)
+                    .map(|s| s.len() as u64)
+                    .unwrap_or(0);
             }
         }
     }

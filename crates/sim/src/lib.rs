@@ -19,13 +19,13 @@
 //! assert!(out.notices.is_empty() && out.report.is_object());
 //! ```
 
+pub mod bench;
 pub mod model;
 pub mod models;
 pub mod params;
 pub mod registry;
 pub mod rng;
 pub mod stats;
-pub mod bench;
 
 use registry::widget;
 
@@ -38,14 +38,21 @@ pub fn run_json(slug: &str, pairs: &[(String, String)], seed: u64) -> Result<Str
 }
 
 /// Run `trials` seeded trials of a built model and return the [`model::TrialsOutput`] as JSON.
-pub fn trials_json(slug: &str, pairs: &[(String, String)], seed: u64, trials: u32) -> Result<String, String> {
+pub fn trials_json(
+    slug: &str,
+    pairs: &[(String, String)],
+    seed: u64,
+    trials: u32,
+) -> Result<String, String> {
     let m = built(slug)?;
     to_json(&(m.trials)(slug, pairs, seed, trials))
 }
 
 fn built(slug: &str) -> Result<&'static model::ModelEntry, String> {
     let w = widget(slug).ok_or_else(|| format!("no widget “{slug}”"))?;
-    w.model.as_ref().ok_or_else(|| format!("widget “{slug}” is planned but not built yet"))
+    w.model
+        .as_ref()
+        .ok_or_else(|| format!("widget “{slug}” is planned but not built yet"))
 }
 
 fn to_json<T: serde::Serialize>(x: &T) -> Result<String, String> {

@@ -8,7 +8,7 @@
 //! [`ModelEntry`] erases the types so that the registry, the CLI, the web worker and the tests
 //! can run any model by slug with string key/value pairs and get JSON back.
 
-use crate::params::{self, Notice, Params};
+use crate::params::{self, Checked, Notice, Pair, Params};
 use crate::rng::splitmix64;
 use crate::stats::Summary;
 use serde::Serialize;
@@ -98,11 +98,11 @@ pub struct ModelEntry {
     /// Default params as JSON.
     pub defaults: fn() -> Value,
     /// Validate key/value pairs: the full, clamped pairs in knob order, and the notices.
-    pub validate: fn(pairs: &[(String, String)]) -> (Vec<(String, String)>, Vec<Notice>),
+    pub validate: fn(pairs: &[Pair]) -> Checked,
     /// Run once from key/value pairs (unknown keys and bad values become notices).
-    pub run: fn(slug: &str, pairs: &[(String, String)], seed: u64) -> RunOutput,
+    pub run: fn(slug: &str, pairs: &[Pair], seed: u64) -> RunOutput,
     /// Run `trials` times with derived seeds and summarise the headline metrics.
-    pub trials: fn(slug: &str, pairs: &[(String, String)], seed: u64, trials: u32) -> TrialsOutput,
+    pub trials: fn(slug: &str, pairs: &[Pair], seed: u64, trials: u32) -> TrialsOutput,
 }
 
 impl ModelEntry {
@@ -140,7 +140,12 @@ fn run_erased<M: Model>(slug: &str, pairs: &[(String, String)], seed: u64) -> Ru
     }
 }
 
-fn trials_erased<M: Model>(slug: &str, pairs: &[(String, String)], seed: u64, trials: u32) -> TrialsOutput {
+fn trials_erased<M: Model>(
+    slug: &str,
+    pairs: &[(String, String)],
+    seed: u64,
+    trials: u32,
+) -> TrialsOutput {
     let (p, notices) = params::from_pairs::<M::Params>(pairs, &[]);
     let trials = trials.clamp(1, 100_000);
     let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
@@ -156,6 +161,9 @@ fn trials_erased<M: Model>(slug: &str, pairs: &[(String, String)], seed: u64, tr
         trials,
         params: serde_json::to_value(&p).unwrap_or(Value::Null),
         notices,
-        metrics: samples.into_iter().map(|(k, v)| (k, Summary::of(&v))).collect(),
+        metrics: samples
+            .into_iter()
+            .map(|(k, v)| (k, Summary::of(&v)))
+            .collect(),
     }
 }

@@ -11,15 +11,28 @@
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// One `key=value` setting, as in a URL query or `--set key=value`.
+pub type Pair = (String, String);
+
+/// Validated settings and what validation changed.
+pub type Checked = (Vec<Pair>, Vec<Notice>);
+
 /// What a knob accepts.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum KnobKind {
     /// A whole number in `min..=max`; `log` asks the UI for a logarithmic slider.
     Int { min: i64, max: i64, log: bool },
     /// A real number in `min..=max` moved in `step`s by the UI.
-    Float { min: f64, max: f64, step: f64, log: bool },
+    Float {
+        min: f64,
+        max: f64,
+        step: f64,
+        log: bool,
+    },
     /// One of a fixed set of `(value, label)` options.
-    Choice { options: &'static [(&'static str, &'static str)] },
+    Choice {
+        options: &'static [(&'static str, &'static str)],
+    },
     /// On or off.
     Bool,
 }
@@ -51,7 +64,10 @@ pub struct Notice {
 impl Notice {
     /// A notice about `key`.
     pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
-        Notice { key: key.into(), message: message.into() }
+        Notice {
+            key: key.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -70,7 +86,15 @@ pub fn validate<P: Params>(p: P) -> (P, Vec<Notice>) {
     let mut notices = Vec::new();
     let mut obj = match serde_json::to_value(&p) {
         Ok(Value::Object(m)) => m,
-        _ => return (P::default(), vec![Notice::new("params", "could not read the parameters; using defaults")]),
+        _ => {
+            return (
+                P::default(),
+                vec![Notice::new(
+                    "params",
+                    "could not read the parameters; using defaults",
+                )],
+            )
+        }
     };
     clamp_object::<P>(&mut obj, &mut notices);
     let mut out: P = serde_json::from_value(Value::Object(obj)).unwrap_or_default();
@@ -92,7 +116,10 @@ pub fn from_pairs<P: Params>(pairs: &[(String, String)], ignore: &[&str]) -> (P,
             continue;
         }
         let Some(knob) = P::knobs().iter().find(|k| k.key == key) else {
-            notices.push(Notice::new(key.clone(), format!("unknown setting “{key}” ignored")));
+            notices.push(Notice::new(
+                key.clone(),
+                format!("unknown setting “{key}” ignored"),
+            ));
             continue;
         };
         match parse_raw(knob, raw) {
@@ -101,7 +128,11 @@ pub fn from_pairs<P: Params>(pairs: &[(String, String)], ignore: &[&str]) -> (P,
             }
             None => notices.push(Notice::new(
                 key.clone(),
-                format!("{}: could not read “{}”; using the default", knob.label, shorten(raw)),
+                format!(
+                    "{}: could not read “{}”; using the default",
+                    knob.label,
+                    shorten(raw)
+                ),
             )),
         }
     }
@@ -111,7 +142,10 @@ pub fn from_pairs<P: Params>(pairs: &[(String, String)], ignore: &[&str]) -> (P,
     let mut p: P = match serde_json::from_value(Value::Object(obj)) {
         Ok(p) => p,
         Err(_) => {
-            notices.push(Notice::new("params", "could not read the settings; using defaults"));
+            notices.push(Notice::new(
+                "params",
+                "could not read the settings; using defaults",
+            ));
             P::default()
         }
     };
@@ -144,12 +178,18 @@ pub fn to_pairs<P: Params>(p: &P) -> Vec<(String, String)> {
 /// Only the pairs that differ from the defaults: short, shareable URLs.
 pub fn changed_pairs<P: Params>(p: &P) -> Vec<(String, String)> {
     let d = to_pairs(&P::default());
-    to_pairs(p).into_iter().filter(|kv| !d.contains(kv)).collect()
+    to_pairs(p)
+        .into_iter()
+        .filter(|kv| !d.contains(kv))
+        .collect()
 }
 
 /// Read one knob's current value as a string (for the UI).
 pub fn get<P: Params>(p: &P, key: &str) -> Option<String> {
-    to_pairs(p).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    to_pairs(p)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
 
 /// Set one knob from a string, validating; returns the new params and any notices.
@@ -189,15 +229,18 @@ fn parse_raw(knob: &Knob, raw: &str) -> Option<Value> {
         KnobKind::Int { .. } => {
             let x: f64 = raw.parse().ok().filter(|x: &f64| x.is_finite())?;
             // out-of-range values are kept (as numbers) so validate() can clamp and say so
-            Some(Value::from(x.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64))
+            Some(Value::from(
+                x.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64,
+            ))
         }
         KnobKind::Float { .. } => {
             let x: f64 = raw.parse().ok().filter(|x: &f64| x.is_finite())?;
             serde_json::Number::from_f64(x).map(Value::Number)
         }
-        KnobKind::Choice { options } => {
-            options.iter().find(|(v, _)| v.eq_ignore_ascii_case(raw)).map(|(v, _)| Value::from(*v))
-        }
+        KnobKind::Choice { options } => options
+            .iter()
+            .find(|(v, _)| v.eq_ignore_ascii_case(raw))
+            .map(|(v, _)| Value::from(*v)),
         KnobKind::Bool => match raw.to_ascii_lowercase().as_str() {
             "1" | "true" | "on" | "yes" => Some(Value::Bool(true)),
             "0" | "false" | "off" | "no" => Some(Value::Bool(false)),
@@ -210,7 +253,12 @@ fn clamp_value(knob: &Knob, v: &Value) -> (Value, Option<Notice>) {
     let say = |shown: String| {
         Some(Notice::new(
             knob.key,
-            format!("{} must be {}; using {}", knob.label, range_text(knob), shown),
+            format!(
+                "{} must be {}; using {}",
+                knob.label,
+                range_text(knob),
+                shown
+            ),
         ))
     };
     match knob.kind {
@@ -226,7 +274,9 @@ fn clamp_value(knob: &Knob, v: &Value) -> (Value, Option<Notice>) {
         KnobKind::Float { min, max, .. } => {
             let x = v.as_f64().filter(|x| x.is_finite()).unwrap_or(min);
             let c = x.clamp(min, max);
-            let val = serde_json::Number::from_f64(c).map(Value::Number).unwrap_or(Value::from(min));
+            let val = serde_json::Number::from_f64(c)
+                .map(Value::Number)
+                .unwrap_or(Value::from(min));
             if c != x {
                 (val, say(c.to_string()))
             } else {
@@ -234,7 +284,9 @@ fn clamp_value(knob: &Knob, v: &Value) -> (Value, Option<Notice>) {
             }
         }
         KnobKind::Choice { options } => {
-            let ok = v.as_str().is_some_and(|s| options.iter().any(|(o, _)| *o == s));
+            let ok = v
+                .as_str()
+                .is_some_and(|s| options.iter().any(|(o, _)| *o == s));
             if ok {
                 (v.clone(), None)
             } else {
@@ -266,8 +318,17 @@ pub fn range_text(knob: &Knob) -> String {
 pub fn parse_seed(raw: &str) -> Result<u64, Notice> {
     match raw.trim().parse::<u64>() {
         Ok(s) if s <= MAX_SEED => Ok(s),
-        Ok(_) => Err(Notice::new("seed", format!("seed must be at most {MAX_SEED}; using the default"))),
-        Err(_) => Err(Notice::new("seed", format!("could not read the seed “{}”; using the default", shorten(raw)))),
+        Ok(_) => Err(Notice::new(
+            "seed",
+            format!("seed must be at most {MAX_SEED}; using the default"),
+        )),
+        Err(_) => Err(Notice::new(
+            "seed",
+            format!(
+                "could not read the seed “{}”; using the default",
+                shorten(raw)
+            ),
+        )),
     }
 }
 
@@ -290,14 +351,54 @@ mod tests {
     }
     impl Default for Demo {
         fn default() -> Self {
-            Demo { n: 3, rate: 0.5, mode: "a".into(), on: false }
+            Demo {
+                n: 3,
+                rate: 0.5,
+                mode: "a".into(),
+                on: false,
+            }
         }
     }
     static KNOBS: &[Knob] = &[
-        Knob { key: "n", label: "Nodes", unit: "", help: "", kind: KnobKind::Int { min: 1, max: 64, log: false } },
-        Knob { key: "rate", label: "Rate", unit: "", help: "", kind: KnobKind::Float { min: 0.0, max: 1.0, step: 0.01, log: false } },
-        Knob { key: "mode", label: "Mode", unit: "", help: "", kind: KnobKind::Choice { options: &[("a", "A"), ("b", "B")] } },
-        Knob { key: "on", label: "On", unit: "", help: "", kind: KnobKind::Bool },
+        Knob {
+            key: "n",
+            label: "Nodes",
+            unit: "",
+            help: "",
+            kind: KnobKind::Int {
+                min: 1,
+                max: 64,
+                log: false,
+            },
+        },
+        Knob {
+            key: "rate",
+            label: "Rate",
+            unit: "",
+            help: "",
+            kind: KnobKind::Float {
+                min: 0.0,
+                max: 1.0,
+                step: 0.01,
+                log: false,
+            },
+        },
+        Knob {
+            key: "mode",
+            label: "Mode",
+            unit: "",
+            help: "",
+            kind: KnobKind::Choice {
+                options: &[("a", "A"), ("b", "B")],
+            },
+        },
+        Knob {
+            key: "on",
+            label: "On",
+            unit: "",
+            help: "",
+            kind: KnobKind::Bool,
+        },
     ];
     impl Params for Demo {
         fn knobs() -> &'static [Knob] {
@@ -306,7 +407,9 @@ mod tests {
     }
 
     fn pairs(s: &[(&str, &str)]) -> Vec<(String, String)> {
-        s.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        s.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -315,7 +418,9 @@ mod tests {
         assert_eq!(p.n, 64);
         assert_eq!(p.rate, 0.0);
         assert_eq!(n.len(), 2);
-        assert!(n[0].message.contains("Nodes must be a whole number from 1 to 64"));
+        assert!(n[0]
+            .message
+            .contains("Nodes must be a whole number from 1 to 64"));
     }
 
     #[test]
@@ -328,14 +433,27 @@ mod tests {
 
     #[test]
     fn garbage_keeps_the_default_and_says_so() {
-        let (p, n) = from_pairs::<Demo>(&pairs(&[("n", "lots"), ("mode", "zzz"), ("on", "maybe"), ("what", "1")]), &[]);
+        let (p, n) = from_pairs::<Demo>(
+            &pairs(&[
+                ("n", "lots"),
+                ("mode", "zzz"),
+                ("on", "maybe"),
+                ("what", "1"),
+            ]),
+            &[],
+        );
         assert_eq!(p, Demo::default());
         assert_eq!(n.len(), 4, "{n:?}");
     }
 
     #[test]
     fn pairs_round_trip() {
-        let p = Demo { n: 9, rate: 0.25, mode: "b".into(), on: true };
+        let p = Demo {
+            n: 9,
+            rate: 0.25,
+            mode: "b".into(),
+            on: true,
+        };
         let (q, n) = from_pairs::<Demo>(&to_pairs(&p), &[]);
         assert!(n.is_empty());
         assert_eq!(p, q);
@@ -344,7 +462,12 @@ mod tests {
 
     #[test]
     fn whole_floats_print_without_a_decimal_point() {
-        let p = Demo { n: 2, rate: 1.0, mode: "a".into(), on: false };
+        let p = Demo {
+            n: 2,
+            rate: 1.0,
+            mode: "a".into(),
+            on: false,
+        };
         assert_eq!(get(&p, "rate").as_deref(), Some("1"));
         let p = Demo { rate: 0.25, ..p };
         assert_eq!(get(&p, "rate").as_deref(), Some("0.25"));

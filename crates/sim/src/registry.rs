@@ -94,34 +94,209 @@ pub static PAGES: &[Page] = &[
 
 /// Every widget, grouped by page in book order.
 pub static WIDGETS: &[Widget] = &[
-    Widget { slug: "pillar-map", page: 21, title: "Pillar map", summary: "Axioms, pillars and where they meet, as a map of the whole part.", model: None },
-    Widget { slug: "autoscaling-calculator", page: 22, title: "Autoscaling calculator", summary: "⌈λ·S/U⌉ instances, judged as an M/M/c queue: wait probability, p99 latency, simulated.", model: Some(ModelEntry::of::<models::autoscaling_calculator::AutoscalingCalculator>()) },
-    Widget { slug: "load-balancer", page: 22, title: "Load balancer", summary: "Random, round-robin, least-connections and power-of-d-choices on the same traffic.", model: None },
-    Widget { slug: "hot-shard", page: 22, title: "Hot shard", summary: "Zipf-popular keys on mod-N, virtual shards and a ring; the celebrity key.", model: None },
-    Widget { slug: "thundering-herd", page: 22, title: "Thundering herd", summary: "Cold caches starting at once, and the fixes that flatten the database peak.", model: None },
-    Widget { slug: "rate-limiters", page: 23, title: "Rate limiters", summary: "Token bucket, fixed window, sliding log and sliding-window counter on one trace.", model: None },
-    Widget { slug: "adaptive-concurrency", page: 23, title: "Adaptive concurrency", summary: "AIMD, Gradient2 and Vegas limiters finding a capacity that moves.", model: None },
-    Widget { slug: "backpressure-chain", page: 23, title: "Back-pressure chain", summary: "Bounded queues, timeouts and shedding along a five-hop call chain.", model: None },
-    Widget { slug: "autoscaling-strategies", page: 23, title: "Autoscaling strategies", summary: "Reactive, scheduled and predictive scaling over a day with a spike.", model: None },
-    Widget { slug: "work-stealing", page: 24, title: "Work stealing", summary: "Workers stealing from each other: Gantt chart, makespan and efficiency.", model: None },
-    Widget { slug: "consistent-hashing", page: 25, title: "Consistent hashing", summary: "Nodes and virtual nodes on a ring; how many keys move when a node comes or goes.", model: Some(ModelEntry::of::<models::consistent_hashing::ConsistentHashing>()) },
-    Widget { slug: "state-strategies", page: 25, title: "State strategies", summary: "Partitioning, replication and caching on one workload, and a node failure.", model: None },
-    Widget { slug: "replication-lag", page: 25, title: "Replication lag", summary: "Stale reads and read-your-writes violations from asynchronous replicas.", model: None },
-    Widget { slug: "cache", page: 25, title: "Cache", summary: "LRU, LFU and TTL caches on a Zipf workload: hit ratio against size.", model: None },
-    Widget { slug: "sharding-journey", page: 25, title: "A sharding journey", summary: "One database to virtual shards, stage by stage.", model: None },
-    Widget { slug: "datastore-picker", page: 26, title: "Data store picker", summary: "From access pattern to store, with the reasons.", model: None },
-    Widget { slug: "raft-election", page: 27, title: "Raft election", summary: "Terms, votes and heartbeats; crash the leader and time the next election.", model: None },
-    Widget { slug: "quorum", page: 27, title: "Quorums", summary: "N, W, R: when reads see the last write, and how stale they get.", model: None },
-    Widget { slug: "cap-partition", page: 27, title: "CAP under partition", summary: "Cut the cluster: CP refuses, AP diverges, healing reconciles.", model: None },
-    Widget { slug: "conflict-resolution", page: 27, title: "Conflict resolution", summary: "Last-write-wins, vector clocks and CRDTs on concurrent updates.", model: None },
-    Widget { slug: "two-phase-commit", page: 27, title: "Two-phase commit", summary: "A coordinator crash after prepare, and the participants that block.", model: None },
-    Widget { slug: "consistency-dial", page: 28, title: "Consistency dial", summary: "Turn from linearizable to eventual; a checker judges every history.", model: None },
-    Widget { slug: "service-registry", page: 29, title: "Service registry", summary: "Heartbeats, TTLs and phi-accrual: detection time against false alarms.", model: None },
-    Widget { slug: "saga", page: 29, title: "Saga", summary: "Orchestration and choreography of one order, with compensations.", model: None },
-    Widget { slug: "canary-mesh", page: 30, title: "Canary mesh", summary: "Weighted routes pushed to proxies; automatic rollback; control plane down.", model: None },
-    Widget { slug: "anomaly-detection", page: 31, title: "Anomaly detection", summary: "Thresholds, EWMA and Holt-Winters on a seasonal metric with injected faults.", model: None },
-    Widget { slug: "federated-learning", page: 31, title: "Federated learning", summary: "FedAvg rounds over edge nodes with skewed data and stragglers.", model: None },
-    Widget { slug: "pid-autoscaler", page: 32, title: "PID autoscaler", summary: "Kp, Ki, Kd against start-up delay and noise; the book's controller beside a fixed one.", model: None },
+    Widget {
+        slug: "pillar-map",
+        page: 21,
+        title: "Pillar map",
+        summary: "Axioms, pillars and where they meet, as a map of the whole part.",
+        model: None,
+    },
+    Widget {
+        slug: "autoscaling-calculator",
+        page: 22,
+        title: "Autoscaling calculator",
+        summary:
+            "⌈λ·S/U⌉ instances, judged as an M/M/c queue: wait probability, p99 latency, simulated.",
+        model: Some(ModelEntry::of::<
+            models::autoscaling_calculator::AutoscalingCalculator,
+        >()),
+    },
+    Widget {
+        slug: "load-balancer",
+        page: 22,
+        title: "Load balancer",
+        summary:
+            "Random, round-robin, least-connections and power-of-d-choices on the same traffic.",
+        model: None,
+    },
+    Widget {
+        slug: "hot-shard",
+        page: 22,
+        title: "Hot shard",
+        summary: "Zipf-popular keys on mod-N, virtual shards and a ring; the celebrity key.",
+        model: None,
+    },
+    Widget {
+        slug: "thundering-herd",
+        page: 22,
+        title: "Thundering herd",
+        summary: "Cold caches starting at once, and the fixes that flatten the database peak.",
+        model: None,
+    },
+    Widget {
+        slug: "rate-limiters",
+        page: 23,
+        title: "Rate limiters",
+        summary: "Token bucket, fixed window, sliding log and sliding-window counter on one trace.",
+        model: None,
+    },
+    Widget {
+        slug: "adaptive-concurrency",
+        page: 23,
+        title: "Adaptive concurrency",
+        summary: "AIMD, Gradient2 and Vegas limiters finding a capacity that moves.",
+        model: None,
+    },
+    Widget {
+        slug: "backpressure-chain",
+        page: 23,
+        title: "Back-pressure chain",
+        summary: "Bounded queues, timeouts and shedding along a five-hop call chain.",
+        model: None,
+    },
+    Widget {
+        slug: "autoscaling-strategies",
+        page: 23,
+        title: "Autoscaling strategies",
+        summary: "Reactive, scheduled and predictive scaling over a day with a spike.",
+        model: None,
+    },
+    Widget {
+        slug: "work-stealing",
+        page: 24,
+        title: "Work stealing",
+        summary: "Workers stealing from each other: Gantt chart, makespan and efficiency.",
+        model: None,
+    },
+    Widget {
+        slug: "consistent-hashing",
+        page: 25,
+        title: "Consistent hashing",
+        summary: "Nodes and virtual nodes on a ring; how many keys move when a node comes or goes.",
+        model: Some(ModelEntry::of::<
+            models::consistent_hashing::ConsistentHashing,
+        >()),
+    },
+    Widget {
+        slug: "state-strategies",
+        page: 25,
+        title: "State strategies",
+        summary: "Partitioning, replication and caching on one workload, and a node failure.",
+        model: None,
+    },
+    Widget {
+        slug: "replication-lag",
+        page: 25,
+        title: "Replication lag",
+        summary: "Stale reads and read-your-writes violations from asynchronous replicas.",
+        model: None,
+    },
+    Widget {
+        slug: "cache",
+        page: 25,
+        title: "Cache",
+        summary: "LRU, LFU and TTL caches on a Zipf workload: hit ratio against size.",
+        model: None,
+    },
+    Widget {
+        slug: "sharding-journey",
+        page: 25,
+        title: "A sharding journey",
+        summary: "One database to virtual shards, stage by stage.",
+        model: None,
+    },
+    Widget {
+        slug: "datastore-picker",
+        page: 26,
+        title: "Data store picker",
+        summary: "From access pattern to store, with the reasons.",
+        model: None,
+    },
+    Widget {
+        slug: "raft-election",
+        page: 27,
+        title: "Raft election",
+        summary: "Terms, votes and heartbeats; crash the leader and time the next election.",
+        model: None,
+    },
+    Widget {
+        slug: "quorum",
+        page: 27,
+        title: "Quorums",
+        summary: "N, W, R: when reads see the last write, and how stale they get.",
+        model: None,
+    },
+    Widget {
+        slug: "cap-partition",
+        page: 27,
+        title: "CAP under partition",
+        summary: "Cut the cluster: CP refuses, AP diverges, healing reconciles.",
+        model: None,
+    },
+    Widget {
+        slug: "conflict-resolution",
+        page: 27,
+        title: "Conflict resolution",
+        summary: "Last-write-wins, vector clocks and CRDTs on concurrent updates.",
+        model: None,
+    },
+    Widget {
+        slug: "two-phase-commit",
+        page: 27,
+        title: "Two-phase commit",
+        summary: "A coordinator crash after prepare, and the participants that block.",
+        model: None,
+    },
+    Widget {
+        slug: "consistency-dial",
+        page: 28,
+        title: "Consistency dial",
+        summary: "Turn from linearizable to eventual; a checker judges every history.",
+        model: None,
+    },
+    Widget {
+        slug: "service-registry",
+        page: 29,
+        title: "Service registry",
+        summary: "Heartbeats, TTLs and phi-accrual: detection time against false alarms.",
+        model: None,
+    },
+    Widget {
+        slug: "saga",
+        page: 29,
+        title: "Saga",
+        summary: "Orchestration and choreography of one order, with compensations.",
+        model: None,
+    },
+    Widget {
+        slug: "canary-mesh",
+        page: 30,
+        title: "Canary mesh",
+        summary: "Weighted routes pushed to proxies; automatic rollback; control plane down.",
+        model: None,
+    },
+    Widget {
+        slug: "anomaly-detection",
+        page: 31,
+        title: "Anomaly detection",
+        summary: "Thresholds, EWMA and Holt-Winters on a seasonal metric with injected faults.",
+        model: None,
+    },
+    Widget {
+        slug: "federated-learning",
+        page: 31,
+        title: "Federated learning",
+        summary: "FedAvg rounds over edge nodes with skewed data and stragglers.",
+        model: None,
+    },
+    Widget {
+        slug: "pid-autoscaler",
+        page: 32,
+        title: "PID autoscaler",
+        summary:
+            "Kp, Ki, Kd against start-up delay and noise; the book's controller beside a fixed one.",
+        model: None,
+    },
 ];
 
 /// The widget with this slug.
@@ -160,8 +335,19 @@ mod tests {
         let mut seen = BTreeSet::new();
         for w in WIDGETS {
             assert!(seen.insert(w.slug), "duplicate slug {}", w.slug);
-            assert!(w.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", w.slug);
-            assert!(page(w.page).is_some(), "{} on missing page {}", w.slug, w.page);
+            assert!(
+                w.slug
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                w.slug
+            );
+            assert!(
+                page(w.page).is_some(),
+                "{} on missing page {}",
+                w.slug,
+                w.page
+            );
         }
         // widgets appear grouped in book order
         assert!(WIDGETS.windows(2).all(|p| p[0].page <= p[1].page));
@@ -170,7 +356,11 @@ mod tests {
     #[test]
     fn every_page_has_a_widget() {
         for p in PAGES {
-            assert!(widgets_on(p.number).next().is_some(), "page {} has no widget", p.number);
+            assert!(
+                widgets_on(p.number).next().is_some(),
+                "page {} has no widget",
+                p.number
+            );
         }
     }
 
@@ -181,7 +371,12 @@ mod tests {
             let m = w.model.unwrap();
             let a = (m.run)(w.slug, &[], 7);
             let b = (m.run)(w.slug, &[], 7);
-            assert!(a.notices.is_empty(), "{}: defaults raised notices {:?}", w.slug, a.notices);
+            assert!(
+                a.notices.is_empty(),
+                "{}: defaults raised notices {:?}",
+                w.slug,
+                a.notices
+            );
             assert_eq!(a, b, "{} is not deterministic", w.slug);
             assert!(a.report.is_object(), "{}: report is not an object", w.slug);
             assert!(!(m.knobs)().is_empty(), "{} has no knobs", w.slug);
@@ -212,9 +407,19 @@ mod tests {
             let defaults = (m.defaults)();
             let obj = defaults.as_object().expect("params serialise to an object");
             for k in (m.knobs)() {
-                assert!(obj.contains_key(k.key), "{}: knob {} is not a field", w.slug, k.key);
+                assert!(
+                    obj.contains_key(k.key),
+                    "{}: knob {} is not a field",
+                    w.slug,
+                    k.key
+                );
             }
-            assert_eq!(obj.len(), (m.knobs)().len(), "{}: a field has no knob", w.slug);
+            assert_eq!(
+                obj.len(),
+                (m.knobs)().len(),
+                "{}: a field has no knob",
+                w.slug
+            );
         }
     }
 }

@@ -35,7 +35,11 @@ impl Summary {
         v.sort_by(f64::total_cmp);
         let n = v.len();
         let mean = v.iter().sum::<f64>() / n as f64;
-        let var = if n > 1 { v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };
+        let var = if n > 1 {
+            v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64
+        } else {
+            0.0
+        };
         Summary {
             n: n as u64,
             mean,
@@ -72,7 +76,11 @@ pub fn mean_sd_counts(counts: &[u64]) -> (f64, f64) {
     }
     let n = counts.len() as f64;
     let mean = counts.iter().map(|&c| c as f64).sum::<f64>() / n;
-    let var = counts.iter().map(|&c| (c as f64 - mean).powi(2)).sum::<f64>() / n;
+    let var = counts
+        .iter()
+        .map(|&c| (c as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n;
     (mean, var.sqrt())
 }
 

@@ -58,14 +58,25 @@ fn list(json: bool) -> String {
     }
     WIDGETS
         .iter()
-        .map(|w| format!("{:>3}  {:<24} {}  {}", w.page, w.slug, if w.is_built() { "built  " } else { "planned" }, w.title))
+        .map(|w| {
+            format!(
+                "{:>3}  {:<24} {}  {}",
+                w.page,
+                w.slug,
+                if w.is_built() { "built  " } else { "planned" },
+                w.title
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
 
 fn built_model(slug: &str) -> Result<&'static sim::model::ModelEntry, String> {
-    let w = registry::widget(slug).ok_or_else(|| format!("no widget “{slug}” (try `pillars-sim list`)"))?;
-    w.model.as_ref().ok_or_else(|| format!("widget “{slug}” is planned but not built yet"))
+    let w = registry::widget(slug)
+        .ok_or_else(|| format!("no widget “{slug}” (try `pillars-sim list`)"))?;
+    w.model
+        .as_ref()
+        .ok_or_else(|| format!("widget “{slug}” is planned but not built yet"))
 }
 
 fn knobs(slug: &str) -> Result<String, String> {
@@ -78,8 +89,19 @@ fn knobs(slug: &str) -> Result<String, String> {
                 KnobKind::Bool => "bool".to_string(),
                 _ => params::range_text(k),
             };
-            format!("{:<20} {:<40} default {}  ({}{})  {}", k.key, k.label, defaults[k.key], kind,
-                if k.unit.is_empty() { String::new() } else { format!(", {}", k.unit) }, k.help)
+            format!(
+                "{:<20} {:<40} default {}  ({}{})  {}",
+                k.key,
+                k.label,
+                defaults[k.key],
+                kind,
+                if k.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", k.unit)
+                },
+                k.help
+            )
         })
         .collect::<Vec<_>>()
         .join("\n"))
@@ -101,12 +123,16 @@ fn run_model(args: &[String]) -> Result<String, String> {
             }
             "--trials" => {
                 let v = it.next().ok_or("--trials needs a value")?;
-                let n: u32 = v.parse().map_err(|_| format!("--trials takes a whole number, not “{v}”"))?;
+                let n: u32 = v
+                    .parse()
+                    .map_err(|_| format!("--trials takes a whole number, not “{v}”"))?;
                 trials = Some(n);
             }
             "--set" => {
                 let kv = it.next().ok_or("--set needs key=value")?;
-                let (k, v) = kv.split_once('=').ok_or_else(|| format!("--set takes key=value, not “{kv}”"))?;
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| format!("--set takes key=value, not “{kv}”"))?;
                 pairs.push((k.to_string(), v.to_string()));
             }
             "--pretty" => pretty = true,
@@ -126,7 +152,9 @@ fn run_model(args: &[String]) -> Result<String, String> {
 
 fn bench(args: &[String]) -> Result<String, String> {
     let rounds = match args {
-        [flag, n] if flag == "--rounds" => n.parse().map_err(|_| format!("--rounds takes a whole number, not “{n}”"))?,
+        [flag, n] if flag == "--rounds" => n
+            .parse()
+            .map_err(|_| format!("--rounds takes a whole number, not “{n}”"))?,
         [] => 20u32,
         _ => return Err("bench takes only --rounds N".into()),
     };
@@ -134,5 +162,7 @@ fn bench(args: &[String]) -> Result<String, String> {
     let t0 = std::time::Instant::now();
     let check = sim::bench::core_benchmark(rounds);
     let ms = t0.elapsed().as_secs_f64() * 1e3;
-    Ok(format!("{{\"rounds\":{rounds},\"ms\":{ms:.3},\"check\":{check}}}"))
+    Ok(format!(
+        "{{\"rounds\":{rounds},\"ms\":{ms:.3},\"check\":{check}}}"
+    ))
 }

@@ -82,7 +82,13 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { arrival_rate: 1000.0, service_ms: 100.0, target_util: 70.0, instances: 0, sim_requests: 50_000 }
+        Params {
+            arrival_rate: 1000.0,
+            service_ms: 100.0,
+            target_util: 70.0,
+            instances: 0,
+            sim_requests: 50_000,
+        }
     }
 }
 
@@ -285,12 +291,24 @@ impl Mmc {
     /// The queue with `load` erlangs on `servers` servers (0 servers is treated as 1).
     pub fn new(load: f64, servers: u32) -> Mmc {
         let servers = servers.max(1);
-        let load = if load.is_finite() && load > 0.0 { load } else { 0.0 };
-        Mmc { load, servers, c_wait: erlang_c(load, servers) }
+        let load = if load.is_finite() && load > 0.0 {
+            load
+        } else {
+            0.0
+        };
+        Mmc {
+            load,
+            servers,
+            c_wait: erlang_c(load, servers),
+        }
     }
 
     fn with_b(load: f64, servers: u32, b: f64) -> Mmc {
-        Mmc { load, servers, c_wait: erlang_c_from_b(load, servers, b) }
+        Mmc {
+            load,
+            servers,
+            c_wait: erlang_c_from_b(load, servers, b),
+        }
     }
 
     /// `a < c`: the servers keep up and a steady state exists.
@@ -325,7 +343,13 @@ impl Mmc {
 
     /// `P(Wq > t) = C·e^{−θt}` for `t ≥ 0` in service times; `None` when unstable.
     pub fn wait_tail(&self, t: f64) -> Option<f64> {
-        self.c_wait.map(|c| if t < 0.0 { 1.0 } else { c * libm::exp(-self.theta() * t) })
+        self.c_wait.map(|c| {
+            if t < 0.0 {
+                1.0
+            } else {
+                c * libm::exp(-self.theta() * t)
+            }
+        })
     }
 
     /// Quantile `q ∈ (0, 1)` of the wait in queue, in service times (closed form:
@@ -403,7 +427,11 @@ fn ln100() -> f64 {
 /// grows, so the first hit is the answer: `P(T > 1.1·ln 100) ≤ 1 %`. The scan ends at the
 /// latest where Erlang B underflows to 0 (then the tail is `100^{−1.1} ≈ 0.6 %`).
 pub fn instances_for_p99_within_10pct(load: f64) -> Option<u32> {
-    let load = if load.is_finite() && load > 0.0 { load } else { 0.0 };
+    let load = if load.is_finite() && load > 0.0 {
+        load
+    } else {
+        0.0
+    };
     let t = 1.1 * ln100();
     let start = (libm::floor(load) as u64 + 1).max(1);
     let mut eb = ErlangB::new(load);
@@ -427,7 +455,11 @@ enum EventKind {
     /// The next request arrives.
     Arrival,
     /// `request` (arrival index), which arrived at `arrived_at`, leaves `server`.
-    Departure { server: u32, request: u32, arrived_at: f64 },
+    Departure {
+        server: u32,
+        request: u32,
+        arrived_at: f64,
+    },
 }
 
 /// A scheduled event; the heap pops the smallest `(time, seq)` first.
@@ -453,7 +485,10 @@ impl Ord for Event {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest event; ties in time are
     /// broken by the sequence number, so the order never depends on the heap's internals.
     fn cmp(&self, other: &Self) -> Ordering {
-        other.time.total_cmp(&self.time).then_with(|| other.seq.cmp(&self.seq))
+        other
+            .time
+            .total_cmp(&self.time)
+            .then_with(|| other.seq.cmp(&self.seq))
     }
 }
 
@@ -617,7 +652,11 @@ impl QueueSim {
 
     fn schedule(&mut self, time: f64, kind: EventKind) {
         self.seq += 1;
-        self.events.push(Event { time, seq: self.seq, kind });
+        self.events.push(Event {
+            time,
+            seq: self.seq,
+            kind,
+        });
     }
 
     /// The lowest-numbered idle server.
@@ -639,7 +678,14 @@ impl QueueSim {
             self.wait_sum_s += self.now - w.arrived_at;
         }
         let done = self.now + w.service;
-        self.schedule(done, EventKind::Departure { server, request: w.request, arrived_at: w.arrived_at });
+        self.schedule(
+            done,
+            EventKind::Departure {
+                server,
+                request: w.request,
+                arrived_at: w.arrived_at,
+            },
+        );
     }
 
     /// The batch (for the batch-means interval) of a measured request.
@@ -680,7 +726,11 @@ impl QueueSim {
             self.arrived_measured += 1;
             self.batch_arrived[batch] += 1;
         }
-        let w = Waiting { request, arrived_at: self.now, service };
+        let w = Waiting {
+            request,
+            arrived_at: self.now,
+            service,
+        };
         if self.busy < self.servers {
             self.busy += 1;
             let server = self.take_server();
@@ -760,7 +810,11 @@ impl QueueSim {
         sorted.sort_by(f64::total_cmp);
         let n_arr = f64::from(self.arrived_measured);
         let p_wait = ratio(f64::from(self.waited_measured), n_arr);
-        let ci = if n_arr > 0.0 { 1.96 * (p_wait * (1.0 - p_wait) / n_arr).sqrt() } else { 0.0 };
+        let ci = if n_arr > 0.0 {
+            1.96 * (p_wait * (1.0 - p_wait) / n_arr).sqrt()
+        } else {
+            0.0
+        };
         let utilisation = match self.window_start {
             Some((t0, a0)) => {
                 let (t1, a1) = self.window_end.unwrap_or((self.now, self.busy_area));
@@ -811,7 +865,11 @@ impl Simulation for QueueSim {
         self.last_departure = None;
         match ev.kind {
             EventKind::Arrival => self.on_arrival(),
-            EventKind::Departure { server, request, arrived_at } => self.on_departure(server, request, arrived_at),
+            EventKind::Departure {
+                server,
+                request,
+                arrived_at,
+            } => self.on_departure(server, request, arrived_at),
         }
         true
     }
@@ -954,7 +1012,11 @@ fn instances_text(n: u32) -> String {
 /// A share as a percentage with about three significant digits, more just below 100 % so that
 /// 99.99995 % does not read as 100 %.
 fn pct(x: f64) -> String {
-    let n = if x > 0.995 && x < 1.0 { 2 + libm::ceil(-libm::log10(1.0 - x)) as i32 } else { 3 };
+    let n = if x > 0.995 && x < 1.0 {
+        2 + libm::ceil(-libm::log10(1.0 - x)) as i32
+    } else {
+        3
+    };
     format!("{} %", sig_n(100.0 * x, n.min(15)))
 }
 
@@ -970,7 +1032,11 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
         sig(r.offered_load)
     ));
     if r.instances != r.formula_instances {
-        out.push(format!("You are judging {} rather than the formula's {}.", instances_text(r.instances), r.formula_instances));
+        out.push(format!(
+            "You are judging {} rather than the formula's {}.",
+            instances_text(r.instances),
+            r.formula_instances
+        ));
     }
     match (r.p_wait, r.mean_wait_ms, r.p99_ms) {
         (Some(pw), Some(wq), Some(p99)) => out.push(format!(
@@ -1003,9 +1069,15 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
                 pct(margin)
             ));
         } else if need > f {
-            let at_f = Mmc::new(r.offered_load, f).response_quantile(0.99).map(|x| x * s_ms);
+            let at_f = Mmc::new(r.offered_load, f)
+                .response_quantile(0.99)
+                .map(|x| x * s_ms);
             let how = match at_f {
-                Some(ms) => format!("its p99 is {} ms, {}× the service-time p99", sig(ms), sig(ms / r.p99_service_only_ms)),
+                Some(ms) => format!(
+                    "its p99 is {} ms, {}× the service-time p99",
+                    sig(ms),
+                    sig(ms / r.p99_service_only_ms)
+                ),
                 None => "its queue is unstable".into(),
             };
             out.push(format!(
@@ -1123,12 +1195,22 @@ mod tests {
     fn book_example_gives_143_instances_at_70_percent() {
         let p = Params::default();
         assert_eq!(p.formula_instances(), 143);
-        let r = AutoscalingCalculator::run(&Params { sim_requests: 2_000, ..p }, 1);
+        let r = AutoscalingCalculator::run(
+            &Params {
+                sim_requests: 2_000,
+                ..p
+            },
+            1,
+        );
         assert_eq!(r.formula_instances, 143);
         assert_eq!(r.instances, 143);
         assert!((r.formula_exact - 142.857_142_857).abs() < 1e-6);
         assert!((r.offered_load - 100.0).abs() < 1e-9);
-        assert!((r.utilisation - 0.699_300_699).abs() < 1e-6, "{}", r.utilisation);
+        assert!(
+            (r.utilisation - 0.699_300_699).abs() < 1e-6,
+            "{}",
+            r.utilisation
+        );
         assert!(r.stable);
     }
 
@@ -1149,7 +1231,12 @@ mod tests {
     fn formula_is_immune_to_floating_point_noise() {
         // 70 × 0.1 = 7.000000000000001 and 7 / 0.7 = 10.000000000000002 in binary floating point.
         assert_eq!(formula_instances(70.0 * 0.1, 0.7), 10);
-        let p = Params { arrival_rate: 70.0, service_ms: 100.0, target_util: 70.0, ..Params::default() };
+        let p = Params {
+            arrival_rate: 70.0,
+            service_ms: 100.0,
+            target_util: 70.0,
+            ..Params::default()
+        };
         assert_eq!(p.formula_instances(), 10);
         assert_eq!(formula_instances(10.01, 1.0), 11);
         assert_eq!(formula_instances(1e-5, 0.99), 1);
@@ -1188,10 +1275,21 @@ mod tests {
     fn erlang_b_shortcut_agrees_with_the_plain_recursion_up_to_20000_servers() {
         for a in [700.0_f64, 1000.5, 5_000.0, 15_000.0] {
             let r = a.sqrt();
-            for c in [a - 30.0 * r, a - 3.0 * r, a - 1.0, a + 0.5, a + r, a + 4.0 * r, a + 10.0 * r] {
+            for c in [
+                a - 30.0 * r,
+                a - 3.0 * r,
+                a - 1.0,
+                a + 0.5,
+                a + r,
+                a + 4.0 * r,
+                a + 10.0 * r,
+            ] {
                 let c = c.round() as u32;
                 let (fast, slow) = (erlang_b(a, c), erlang_b_plain(a, c));
-                assert!(close(fast, slow, 1e-11) || (slow < 1e-290 && fast < 1e-290), "a {a} c {c}: {fast} vs {slow}");
+                assert!(
+                    close(fast, slow, 1e-11) || (slow < 1e-290 && fast < 1e-290),
+                    "a {a} c {c}: {fast} vs {slow}"
+                );
             }
         }
         let c = erlang_c(15_000.0, 15_500).unwrap();
@@ -1215,18 +1313,31 @@ mod tests {
     #[test]
     fn response_tail_closed_form_matches_numerical_integration() {
         // Queues chosen so θ = c − a covers θ < 1, θ = 1 (the limit case), θ ≈ 1 and θ > 1.
-        for (a, c) in [(2.9, 3), (2.0, 3), (2.0 + 1e-9, 3), (1.5, 3), (5.0, 6), (50.0, 100)] {
+        for (a, c) in [
+            (2.9, 3),
+            (2.0, 3),
+            (2.0 + 1e-9, 3),
+            (1.5, 3),
+            (5.0, 6),
+            (50.0, 100),
+        ] {
             let q = Mmc::new(a, c);
             let cw = q.p_wait().unwrap();
             for t in [0.1, 1.0, 4.6, 12.0] {
                 let want = (1.0 - cw) * libm::exp(-t) + cw * hypo_tail_numeric(q.theta(), t);
                 let got = q.response_tail(t).unwrap();
-                assert!((got - want).abs() < 1e-10, "a {a} c {c} t {t}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() < 1e-10,
+                    "a {a} c {c} t {t}: {got} vs {want}"
+                );
             }
             // The p99 really leaves 1 % above it.
             let p99 = q.response_quantile(0.99).unwrap();
             let tail = (1.0 - cw) * libm::exp(-p99) + cw * hypo_tail_numeric(q.theta(), p99);
-            assert!((tail - 0.01).abs() < 1e-9, "a {a} c {c}: tail at p99 = {tail}");
+            assert!(
+                (tail - 0.01).abs() < 1e-9,
+                "a {a} c {c}: tail at p99 = {tail}"
+            );
             let p50 = q.response_quantile(0.5).unwrap();
             assert!((q.response_tail(p50).unwrap() - 0.5).abs() < 1e-12);
         }
@@ -1234,7 +1345,14 @@ mod tests {
 
     #[test]
     fn p99_is_the_service_p99_when_waiting_is_negligible() {
-        let r = AutoscalingCalculator::run(&Params { instances: 400, sim_requests: 1_000, ..Params::default() }, 3);
+        let r = AutoscalingCalculator::run(
+            &Params {
+                instances: 400,
+                sim_requests: 1_000,
+                ..Params::default()
+            },
+            3,
+        );
         let p99 = r.p99_ms.unwrap();
         assert!((p99 - 460.517).abs() < 0.01, "{p99}");
         assert!((r.p99_service_only_ms - 460.517_018_6).abs() < 1e-6);
@@ -1251,7 +1369,11 @@ mod tests {
         let n = 400_000;
         let mut above = 0u32;
         for _ in 0..n {
-            let w = if rng.chance(cw) { rng.exp(1.0 / theta) } else { 0.0 };
+            let w = if rng.chance(cw) {
+                rng.exp(1.0 / theta)
+            } else {
+                0.0
+            };
             if w + rng.exp(1.0) > p99 {
                 above += 1;
             }
@@ -1264,7 +1386,13 @@ mod tests {
     #[test]
     fn simulation_agrees_with_erlang_c() {
         // λ = 10/s, S = 500 ms, c = 6: a = 5, ρ ≈ 0.833, C ≈ 0.5875, Wq = C/(c−a)·S ≈ 293.8 ms.
-        let p = Params { arrival_rate: 10.0, service_ms: 500.0, target_util: 70.0, instances: 6, sim_requests: 200_000 };
+        let p = Params {
+            arrival_rate: 10.0,
+            service_ms: 500.0,
+            target_util: 70.0,
+            instances: 6,
+            sim_requests: 200_000,
+        };
         let q = Mmc::new(5.0, 6);
         let (cw, wq) = (q.p_wait().unwrap(), q.mean_wait().unwrap() * 500.0);
         for seed in [1, 2, 3] {
@@ -1276,11 +1404,24 @@ mod tests {
             // (across 60 seeds the spread of p_wait was 5× its binomial sd); the batch-means
             // interval is the honest one.
             assert!(s.p_wait_ci95_batch > 2.0 * s.p_wait_ci95, "{s:?}");
-            assert!((s.p_wait - cw).abs() < 4.0 * s.p_wait_ci95_batch, "seed {seed}: {} vs {cw} ± {}", s.p_wait, s.p_wait_ci95_batch);
+            assert!(
+                (s.p_wait - cw).abs() < 4.0 * s.p_wait_ci95_batch,
+                "seed {seed}: {} vs {cw} ± {}",
+                s.p_wait,
+                s.p_wait_ci95_batch
+            );
             // Over 60 seeds the relative error of the mean wait had sd 3.9 % (mean +0.1 %):
             // 15 % is about 4 sd.
-            assert!(close(s.mean_wait_ms, wq, 0.15), "seed {seed}: {} vs {wq}", s.mean_wait_ms);
-            assert!((s.utilisation - 5.0 / 6.0).abs() < 0.02, "seed {seed}: {}", s.utilisation);
+            assert!(
+                close(s.mean_wait_ms, wq, 0.15),
+                "seed {seed}: {} vs {wq}",
+                s.mean_wait_ms
+            );
+            assert!(
+                (s.utilisation - 5.0 / 6.0).abs() < 0.02,
+                "seed {seed}: {}",
+                s.utilisation
+            );
             assert!(close(s.mean_response_ms, wq + 500.0, 0.05));
         }
     }
@@ -1297,7 +1438,10 @@ mod tests {
 
     #[test]
     fn same_seed_same_report_different_seed_different_figures() {
-        let p = Params { sim_requests: 5_000, ..Params::default() };
+        let p = Params {
+            sim_requests: 5_000,
+            ..Params::default()
+        };
         let a = AutoscalingCalculator::run(&p, 11);
         assert_eq!(a, AutoscalingCalculator::run(&p, 11));
         let b = AutoscalingCalculator::run(&p, 12);
@@ -1310,32 +1454,58 @@ mod tests {
     fn unstable_queue_reports_no_steady_state_and_still_simulates() {
         // a = 1000 × 0.1 = 100 erlangs on 100 and on 80 instances.
         for c in [100, 80] {
-            let p = Params { instances: c, sim_requests: 3_000, ..Params::default() };
+            let p = Params {
+                instances: c,
+                sim_requests: 3_000,
+                ..Params::default()
+            };
             let r = AutoscalingCalculator::run(&p, 5);
             assert!(!r.stable);
             assert_eq!(r.instances, c);
             assert!(r.utilisation >= 1.0);
-            for x in [r.p_wait, r.mean_wait_ms, r.mean_response_ms, r.p50_ms, r.p99_ms, r.p99_wait_ms] {
+            for x in [
+                r.p_wait,
+                r.mean_wait_ms,
+                r.mean_response_ms,
+                r.p50_ms,
+                r.p99_ms,
+                r.p99_wait_ms,
+            ] {
                 assert_eq!(x, None);
             }
             assert_eq!(r.simulated.requests_measured, 2_700);
             assert!(r.simulated.p99_ms.is_finite() && r.simulated.p99_ms > 0.0);
             assert!(r.notes.iter().any(|n| n.contains("grows without limit")));
             // The curve only holds stable counts, and still includes the formula's answer.
-            assert!(r.curve.iter().all(|pt| f64::from(pt.instances) > r.offered_load));
+            assert!(r
+                .curve
+                .iter()
+                .all(|pt| f64::from(pt.instances) > r.offered_load));
             assert!(r.curve.iter().any(|pt| pt.instances == 143));
         }
         // Far beyond capacity the queue keeps growing.
-        let p = Params { instances: 50, sim_requests: 4_000, ..Params::default() };
+        let p = Params {
+            instances: 50,
+            sim_requests: 4_000,
+            ..Params::default()
+        };
         let r = AutoscalingCalculator::run(&p, 5);
         assert!(r.simulated.max_queue > 1_500, "{}", r.simulated.max_queue);
         assert!(r.simulated.utilisation > 0.99);
-        assert!(AutoscalingCalculator::headline(&r).iter().all(|(_, x)| x.is_finite()));
+        assert!(AutoscalingCalculator::headline(&r)
+            .iter()
+            .all(|(_, x)| x.is_finite()));
     }
 
     #[test]
     fn curve_brackets_the_answer_and_the_needed_count() {
-        let r = AutoscalingCalculator::run(&Params { sim_requests: 1_000, ..Params::default() }, 1);
+        let r = AutoscalingCalculator::run(
+            &Params {
+                sim_requests: 1_000,
+                ..Params::default()
+            },
+            1,
+        );
         let cs: Vec<u32> = r.curve.iter().map(|p| p.instances).collect();
         assert!(cs.len() >= 12 && cs.len() <= 64, "{}", cs.len());
         assert_eq!(cs[0], 101);
@@ -1347,24 +1517,44 @@ mod tests {
         let at = |c| Mmc::new(100.0, c).response_quantile(0.99).unwrap();
         assert!(at(need) <= 1.1 * ln100() && at(need - 1) > 1.1 * ln100());
         // At small scale (a = 2) the same 70 % is too few.
-        let small = Params { arrival_rate: 20.0, service_ms: 100.0, sim_requests: 1_000, ..Params::default() };
+        let small = Params {
+            arrival_rate: 20.0,
+            service_ms: 100.0,
+            sim_requests: 1_000,
+            ..Params::default()
+        };
         let r = AutoscalingCalculator::run(&small, 1);
         assert_eq!(r.formula_instances, 3);
         assert!(r.c_for_p99_within_10pct.unwrap() > 3);
         assert!(r.notes.iter().any(|n| n.contains("too few")));
         // Large judged count is included beyond the range.
-        let big = AutoscalingCalculator::run(&Params { instances: 20_000, sim_requests: 1_000, ..Params::default() }, 1);
+        let big = AutoscalingCalculator::run(
+            &Params {
+                instances: 20_000,
+                sim_requests: 1_000,
+                ..Params::default()
+            },
+            1,
+        );
         assert_eq!(big.curve.last().map(|p| p.instances), Some(20_000));
     }
 
     #[test]
     fn extreme_loads_stay_fast_and_finite() {
         // a = 6 000 000 erlangs at 1 %: 600 million instances judged.
-        let p = Params { arrival_rate: 100_000.0, service_ms: 60_000.0, target_util: 1.0, instances: 0, sim_requests: 1_000 };
+        let p = Params {
+            arrival_rate: 100_000.0,
+            service_ms: 60_000.0,
+            target_util: 1.0,
+            instances: 0,
+            sim_requests: 1_000,
+        };
         let r = AutoscalingCalculator::run(&p, 1);
         assert_eq!(r.instances, 600_000_000);
         assert!(r.stable && r.p_wait == Some(0.0));
-        assert!(r.c_for_p99_within_10pct.is_some_and(|c| c > 6_000_000 && c < 6_100_000));
+        assert!(r
+            .c_for_p99_within_10pct
+            .is_some_and(|c| c > 6_000_000 && c < 6_100_000));
         assert!(r.notes.iter().any(|n| n.contains("transient")));
         let json = serde_json::to_value(&r).unwrap_or_default();
         assert!(serde_json::from_value::<Report>(json).is_ok());
@@ -1372,7 +1562,14 @@ mod tests {
 
     #[test]
     fn report_reads_back_from_json() {
-        let r = AutoscalingCalculator::run(&Params { sim_requests: 2_000, instances: 90, ..Params::default() }, 4);
+        let r = AutoscalingCalculator::run(
+            &Params {
+                sim_requests: 2_000,
+                instances: 90,
+                ..Params::default()
+            },
+            4,
+        );
         let json = serde_json::to_string(&r).unwrap_or_default();
         assert!(json.contains("\"p99_ms\":null"));
         let back: Report = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
@@ -1383,7 +1580,13 @@ mod tests {
 
     #[test]
     fn step_api_snapshots_and_advance() {
-        let p = Params { arrival_rate: 50.0, service_ms: 100.0, instances: 4, sim_requests: 1_000, ..Params::default() };
+        let p = Params {
+            arrival_rate: 50.0,
+            service_ms: 100.0,
+            instances: 4,
+            sim_requests: 1_000,
+            ..Params::default()
+        };
         let mut sim = QueueSim::new(&p, 9);
         assert_eq!(sim.snapshot().arrived, 0);
         sim.advance_to(5.0);
@@ -1400,7 +1603,10 @@ mod tests {
         }
         assert!(sim.is_done() && sim.next_event_time().is_none() && !sim.step());
         let s = sim.snapshot();
-        assert_eq!((s.arrived, s.completed, s.busy, s.queue_len), (1_000, 1_000, 0, 0));
+        assert_eq!(
+            (s.arrived, s.completed, s.busy, s.queue_len),
+            (1_000, 1_000, 0, 0)
+        );
         assert_eq!(s.recent.len(), RECENT);
     }
 

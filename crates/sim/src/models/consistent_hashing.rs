@@ -131,12 +131,18 @@ impl ParamsTrait for Params {
         if self.remove > self.nodes {
             notices.push(Notice::new(
                 "remove",
-                format!("the node to remove must be one of the {} nodes; removing db{} instead", self.nodes, self.nodes),
+                format!(
+                    "the node to remove must be one of the {} nodes; removing db{} instead",
+                    self.nodes, self.nodes
+                ),
             ));
             self.remove = self.nodes;
         }
         if self.change == "remove" && self.nodes <= 1 {
-            notices.push(Notice::new("change", "the last node cannot be removed; adding a node instead"));
+            notices.push(Notice::new(
+                "change",
+                "the last node cannot be removed; adding a node instead",
+            ));
             self.change = "add".into();
         }
     }
@@ -346,7 +352,11 @@ impl Ring {
         let mut shares = vec![0.0; owners];
         let m = self.positions.len();
         if m == 1 {
-            if let Some(s) = self.owners.first().and_then(|&o| shares.get_mut(usize::from(o))) {
+            if let Some(s) = self
+                .owners
+                .first()
+                .and_then(|&o| shares.get_mut(usize::from(o)))
+            {
                 *s = 1.0;
             }
             return shares;
@@ -451,8 +461,10 @@ fn place(
             keys.iter().map(|&h| ring.lookup(h).unwrap_or(0)).collect()
         }
         Placement::Rendezvous => {
-            let tops: Vec<u64> =
-                members.iter().map(|&m| table.name_top.get(usize::from(m)).copied().unwrap_or(0)).collect();
+            let tops: Vec<u64> = members
+                .iter()
+                .map(|&m| table.name_top.get(usize::from(m)).copied().unwrap_or(0))
+                .collect();
             keys.iter()
                 .map(|&h| {
                     let k64 = (h >> 64) as u64;
@@ -469,8 +481,14 @@ fn place(
                 })
                 .collect()
         }
-        Placement::Jump => keys.iter().map(|&h| jump_hash((h >> 64) as u64, n) as u16).collect(),
-        Placement::Mod => keys.iter().map(|&h| (kind.mod_value(h) % u128::from(n)) as u16).collect(),
+        Placement::Jump => keys
+            .iter()
+            .map(|&h| jump_hash((h >> 64) as u64, n) as u16)
+            .collect(),
+        Placement::Mod => keys
+            .iter()
+            .map(|&h| (kind.mod_value(h) % u128::from(n)) as u16)
+            .collect(),
     }
 }
 
@@ -483,9 +501,20 @@ pub fn owners(p: &Params, nodes: &[String]) -> Vec<u16> {
     let kind = HashKind::from_key(&p.hash);
     let placement = Placement::from_key(&p.placement);
     let v = p.vnodes.clamp(1, 1000);
-    let table = NodeTable::build(kind, nodes, if placement == Placement::Ring { v } else { 0 });
+    let table = NodeTable::build(
+        kind,
+        nodes,
+        if placement == Placement::Ring { v } else { 0 },
+    );
     let members: Vec<u16> = (0..nodes.len() as u16).collect();
-    place(placement, kind, &table, &members, v, &key_hashes(kind, p.keys.min(1_000_000)))
+    place(
+        placement,
+        kind,
+        &table,
+        &members,
+        v,
+        &key_hashes(kind, p.keys.min(1_000_000)),
+    )
 }
 
 /// One node's load.
@@ -623,7 +652,14 @@ fn load_stats(c: &[u64]) -> LoadStats {
     let max = c.iter().copied().max().unwrap_or(0);
     let min = c.iter().copied().min().unwrap_or(0);
     let ratio = |x: f64| if mean > 0.0 { x / mean } else { 0.0 };
-    LoadStats { mean, sd, cv: ratio(sd), max_over_mean: ratio(max as f64), max, min }
+    LoadStats {
+        mean,
+        sd,
+        cv: ratio(sd),
+        max_over_mean: ratio(max as f64),
+        max,
+        min,
+    }
 }
 
 /// The params with every knob in range and the cross-field rules applied (a safety net for
@@ -656,21 +692,38 @@ struct Ctx<'a> {
 }
 
 /// Measure the membership change `change` ("add" or "remove"). `before` holds owner ids.
-fn change_report(c: &Ctx, change: &str, remove: u32, before: &[u16], notes: &mut Vec<String>) -> ChangeReport {
+fn change_report(
+    c: &Ctx,
+    change: &str,
+    remove: u32,
+    before: &[u16],
+    notes: &mut Vec<String>,
+) -> ChangeReport {
     let n = c.n;
     let all: Vec<u16> = (0..n as u16).collect();
     let adding = change == "add";
     // the node concerned, as a 0-based id
-    let subject: u16 = if adding { n as u16 } else { (remove.clamp(1, n) - 1) as u16 };
+    let subject: u16 = if adding {
+        n as u16
+    } else {
+        (remove.clamp(1, n) - 1) as u16
+    };
     let after_members: Vec<u16> = if adding {
         (0..=n as u16).collect()
     } else {
         all.iter().copied().filter(|&m| m != subject).collect()
     };
-    let after: Vec<u16> = place(c.placement, c.kind, c.table, &after_members, c.vnodes, c.keys)
-        .into_iter()
-        .map(|j| after_members.get(usize::from(j)).copied().unwrap_or(0))
-        .collect();
+    let after: Vec<u16> = place(
+        c.placement,
+        c.kind,
+        c.table,
+        &after_members,
+        c.vnodes,
+        c.keys,
+    )
+    .into_iter()
+    .map(|j| after_members.get(usize::from(j)).copied().unwrap_or(0))
+    .collect();
 
     let total = c.keys.len() as u64;
     let mut moved = 0u64;
@@ -699,7 +752,13 @@ fn change_report(c: &Ctx, change: &str, remove: u32, before: &[u16], notes: &mut
         }
     }
 
-    let frac = |x: u64| if total > 0 { x as f64 / total as f64 } else { 0.0 };
+    let frac = |x: u64| {
+        if total > 0 {
+            x as f64 / total as f64
+        } else {
+            0.0
+        }
+    };
     let nf = f64::from(n);
     let name = node_name(u32::from(subject) + 1);
 
@@ -708,7 +767,11 @@ fn change_report(c: &Ctx, change: &str, remove: u32, before: &[u16], notes: &mut
     } else {
         let mut m = 0u64;
         for (i, &a) in after.iter().enumerate() {
-            let old = if (i as u64) % u64::from(n) == u64::from(subject) { subject } else { a };
+            let old = if (i as u64) % u64::from(n) == u64::from(subject) {
+                subject
+            } else {
+                a
+            };
             if old != a {
                 m += 1;
             }
@@ -742,7 +805,11 @@ fn change_report(c: &Ctx, change: &str, remove: u32, before: &[u16], notes: &mut
         theory_fraction: if adding { 1.0 / (nf + 1.0) } else { 1.0 / nf },
         mod_n_moved: mod_moved,
         mod_n_fraction: frac(mod_moved),
-        mod_n_theory: if adding { nf / (nf + 1.0) } else { (nf - 1.0) / nf },
+        mod_n_theory: if adding {
+            nf / (nf + 1.0)
+        } else {
+            (nf - 1.0) / nf
+        },
         only_affected_moved: only_affected,
         book_snippet_moved,
     }
@@ -752,13 +819,25 @@ fn change_report(c: &Ctx, change: &str, remove: u32, before: &[u16], notes: &mut
 /// more than 3000 in all. Sorted by position.
 fn ring_points(table: &NodeTable, n: u32, v: u32) -> (Vec<RingPoint>, bool) {
     let sampled = u64::from(n) * u64::from(v) > u64::from(MAX_RING_POINTS);
-    let per = if sampled { MAX_RING_POINTS / n.max(1) } else { v };
+    let per = if sampled {
+        MAX_RING_POINTS / n.max(1)
+    } else {
+        v
+    };
     let mut pts: Vec<(u128, u16)> = Vec::with_capacity((n * per) as usize);
     for (id, hs) in table.vnode.iter().enumerate().take(n as usize) {
         pts.extend(hs.iter().take(per as usize).map(|&h| (h, id as u16)));
     }
     pts.sort_by_key(|&(h, _)| h);
-    (pts.into_iter().map(|(h, node)| RingPoint { pos: ring_fraction(h), node }).collect(), sampled)
+    (
+        pts.into_iter()
+            .map(|(h, node)| RingPoint {
+                pos: ring_fraction(h),
+                node,
+            })
+            .collect(),
+        sampled,
+    )
 }
 
 /// The spread chart: ring placement of the first `keys.len()` keys for each of [`SPREAD_VNODES`].
@@ -842,7 +921,11 @@ impl Model for ConsistentHashing {
             .map(|(j, (&k, &rs))| NodeLoad {
                 name: node_name(j as u32 + 1),
                 keys: k,
-                share: if total > 0 { k as f64 / total as f64 } else { 0.0 },
+                share: if total > 0 {
+                    k as f64 / total as f64
+                } else {
+                    0.0
+                },
                 ring_share: rs,
             })
             .collect();
@@ -851,12 +934,25 @@ impl Model for ConsistentHashing {
         } else {
             cv_theory_uniform(n, total)
         };
-        let (ring, ring_sampled) =
-            if placement == Placement::Ring { ring_points(&table, n, p.vnodes) } else { (Vec::new(), false) };
+        let (ring, ring_sampled) = if placement == Placement::Ring {
+            ring_points(&table, n, p.vnodes)
+        } else {
+            (Vec::new(), false)
+        };
 
-        let ctx = Ctx { kind, placement, table: &table, keys: &keys, vnodes: p.vnodes, n };
-        let change_rep =
-            if change == "none" { None } else { Some(change_report(&ctx, change, p.remove, &before, &mut notes)) };
+        let ctx = Ctx {
+            kind,
+            placement,
+            table: &table,
+            keys: &keys,
+            vnodes: p.vnodes,
+            n,
+        };
+        let change_rep = if change == "none" {
+            None
+        } else {
+            Some(change_report(&ctx, change, p.remove, &before, &mut notes))
+        };
 
         let sk = p.keys.min(SPREAD_MAX_KEYS) as usize;
         let spread_keys = &keys[..sk.min(keys.len())];
@@ -907,7 +1003,14 @@ mod tests {
         ConsistentHashing::run(p, 1)
     }
 
-    fn params(nodes: u32, vnodes: u32, keys: u32, placement: &str, change: &str, remove: u32) -> Params {
+    fn params(
+        nodes: u32,
+        vnodes: u32,
+        keys: u32,
+        placement: &str,
+        change: &str,
+        remove: u32,
+    ) -> Params {
         Params {
             nodes,
             vnodes,
@@ -924,7 +1027,9 @@ mod tests {
     }
 
     fn pairs(s: &[(&str, &str)]) -> Vec<(String, String)> {
-        s.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        s.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -960,7 +1065,15 @@ mod tests {
         assert_eq!(r.total_keys, 10_000);
         assert_eq!((r.max, r.min), (3678, 3114));
         let c = r.change.as_ref().expect("default removes db2");
-        assert_eq!((c.kind.as_str(), c.node.as_str(), c.nodes_before, c.nodes_after), ("remove", "db2", 3, 2));
+        assert_eq!(
+            (
+                c.kind.as_str(),
+                c.node.as_str(),
+                c.nodes_before,
+                c.nodes_after
+            ),
+            ("remove", "db2", 3, 2)
+        );
         assert_eq!(c.moved, 3114, "exactly db2's keys move");
         assert!(c.only_affected_moved);
         assert_eq!(c.book_snippet_moved, Some(3333));
@@ -976,16 +1089,28 @@ mod tests {
         let r = run(&Params::default());
         let h = ConsistentHashing::headline(&r);
         let names: Vec<&str> = h.iter().map(|x| x.0).collect();
-        assert!(names.contains(&"max_over_mean") && names.contains(&"cv") && names.contains(&"moved_fraction"));
-        let none = run(&Params { change: "none".into(), ..Params::default() });
+        assert!(
+            names.contains(&"max_over_mean")
+                && names.contains(&"cv")
+                && names.contains(&"moved_fraction")
+        );
+        let none = run(&Params {
+            change: "none".into(),
+            ..Params::default()
+        });
         assert!(none.change.is_none());
-        assert!(!ConsistentHashing::headline(&none).iter().any(|x| x.0 == "moved_fraction"));
+        assert!(!ConsistentHashing::headline(&none)
+            .iter()
+            .any(|x| x.0 == "moved_fraction"));
     }
 
     #[test]
     fn ignores_the_seed_and_is_deterministic() {
         let p = params(5, 20, 2000, "rendezvous", "add", 1);
-        assert_eq!(ConsistentHashing::run(&p, 1), ConsistentHashing::run(&p, 99));
+        assert_eq!(
+            ConsistentHashing::run(&p, 1),
+            ConsistentHashing::run(&p, 99)
+        );
     }
 
     #[test]
@@ -1003,9 +1128,21 @@ mod tests {
         let ring = Ring::new(vec![(10, 0), (20, 1), (20, 2), (30, 0)]);
         assert_eq!(ring.len(), 3);
         assert_eq!(ring.lookup(5), Some(0));
-        assert_eq!(ring.lookup(10), Some(2), "equal to a position goes to the next one");
-        assert_eq!(ring.lookup(19), Some(2), "the later duplicate owns the position");
-        assert_eq!(ring.lookup(30), Some(0), "past the last position wraps to the first");
+        assert_eq!(
+            ring.lookup(10),
+            Some(2),
+            "equal to a position goes to the next one"
+        );
+        assert_eq!(
+            ring.lookup(19),
+            Some(2),
+            "the later duplicate owns the position"
+        );
+        assert_eq!(
+            ring.lookup(30),
+            Some(0),
+            "past the last position wraps to the first"
+        );
         assert_eq!(Ring::new(Vec::new()).lookup(1), None);
         let one = Ring::new(vec![(7, 1)]);
         assert_eq!(one.arc_shares(2), vec![0.0, 1.0]);
@@ -1029,19 +1166,39 @@ mod tests {
     fn ring_moves_about_one_over_n() {
         let add = run(&params(8, 200, 50_000, "ring", "add", 1));
         let c = add.change.as_ref().expect("change");
-        assert!((c.moved_fraction - 1.0 / 9.0).abs() < 0.03, "{}", c.moved_fraction);
+        assert!(
+            (c.moved_fraction - 1.0 / 9.0).abs() < 0.03,
+            "{}",
+            c.moved_fraction
+        );
         assert!(c.only_affected_moved);
         // hash mod N: a key stays only if h mod 8 = h mod 9, i.e. 8 residues out of 72
-        assert!((c.mod_n_fraction - 8.0 / 9.0).abs() < 0.006, "{}", c.mod_n_fraction);
+        assert!(
+            (c.mod_n_fraction - 8.0 / 9.0).abs() < 0.006,
+            "{}",
+            c.mod_n_fraction
+        );
         assert_eq!(c.mod_n_theory, 8.0 / 9.0);
 
         let mut sum = 0.0;
         for k in 1..=8 {
             let r = run(&params(8, 200, 50_000, "ring", "remove", k));
             let c = r.change.as_ref().expect("change");
-            assert!((c.moved_fraction - 0.125).abs() < 0.034, "db{k}: {}", c.moved_fraction);
-            assert_eq!(c.moved, r.nodes[k as usize - 1].keys, "only db{k}'s keys move");
-            assert!((c.mod_n_fraction - 7.0 / 8.0).abs() < 0.01, "{}", c.mod_n_fraction);
+            assert!(
+                (c.moved_fraction - 0.125).abs() < 0.034,
+                "db{k}: {}",
+                c.moved_fraction
+            );
+            assert_eq!(
+                c.moved,
+                r.nodes[k as usize - 1].keys,
+                "only db{k}'s keys move"
+            );
+            assert!(
+                (c.mod_n_fraction - 7.0 / 8.0).abs() < 0.01,
+                "{}",
+                c.mod_n_fraction
+            );
             sum += c.moved_fraction;
         }
         // every key lives on exactly one node, so over all removals each key moves exactly once
@@ -1051,12 +1208,23 @@ mod tests {
     #[test]
     fn more_virtual_nodes_even_out_the_load() {
         let r = run(&params(8, 150, 50_000, "ring", "none", 1));
-        let at = |v: u32| r.spread.iter().find(|s| s.vnodes == v).expect("spread point");
+        let at = |v: u32| {
+            r.spread
+                .iter()
+                .find(|s| s.vnodes == v)
+                .expect("spread point")
+        };
         assert!(at(500).cv < at(5).cv, "{} vs {}", at(500).cv, at(5).cv);
         assert!(at(1000).max_over_mean < at(1).max_over_mean);
         for s in &r.spread {
             let ratio = s.cv / s.cv_theory;
-            assert!((1.0 / 3.0..3.0).contains(&ratio), "v={} cv={} theory={}", s.vnodes, s.cv, s.cv_theory);
+            assert!(
+                (1.0 / 3.0..3.0).contains(&ratio),
+                "v={} cv={} theory={}",
+                s.vnodes,
+                s.cv,
+                s.cv_theory
+            );
         }
         assert_eq!(r.spread_keys, 50_000);
         // the run's own load uses the same keys and ring as the spread point for the same v
@@ -1102,12 +1270,22 @@ mod tests {
         assert_eq!(tiny.nodes[0].ring_share, 1.0);
         assert_eq!(tiny.cv, 0.0);
         let c = tiny.change.as_ref().expect("add");
-        assert_eq!((c.kind.as_str(), c.node.as_str(), c.nodes_after), ("add", "db2", 2));
+        assert_eq!(
+            (c.kind.as_str(), c.node.as_str(), c.nodes_after),
+            ("add", "db2", 2)
+        );
         assert!(c.only_affected_moved);
         assert!(c.moved > 0 && c.moved < 10_000);
 
         // unvalidated nonsense must not panic either
-        let weird = Params { nodes: 0, vnodes: 0, keys: 0, remove: 0, change: "??".into(), ..Params::default() };
+        let weird = Params {
+            nodes: 0,
+            vnodes: 0,
+            keys: 0,
+            remove: 0,
+            change: "??".into(),
+            ..Params::default()
+        };
         let r = run(&weird);
         assert_eq!(r.nodes.len(), 1);
     }
@@ -1117,7 +1295,10 @@ mod tests {
         for placement in ["ring", "rendezvous", "jump", "mod"] {
             for hash in ["md5", "fast"] {
                 for change in ["remove", "add", "none"] {
-                    let p = Params { hash: hash.into(), ..params(5, 40, 3000, placement, change, 5) };
+                    let p = Params {
+                        hash: hash.into(),
+                        ..params(5, 40, 3000, placement, change, 5)
+                    };
                     let r = run(&p);
                     assert_eq!(r.nodes.iter().map(|n| n.keys).sum::<u64>(), 3000);
                     assert!((r.nodes.iter().map(|n| n.ring_share).sum::<f64>() - 1.0).abs() < 1e-9);
@@ -1157,7 +1338,10 @@ mod tests {
     /// Share of 100 000 keys whose jump bucket differs between `a` and `b` buckets.
     fn jump_moved_fraction(a: u32, b: u32) -> f64 {
         let keys = key_hashes(HashKind::Md5, 100_000);
-        let moved = keys.iter().filter(|&&h| jump_hash((h >> 64) as u64, a) != jump_hash((h >> 64) as u64, b)).count();
+        let moved = keys
+            .iter()
+            .filter(|&&h| jump_hash((h >> 64) as u64, a) != jump_hash((h >> 64) as u64, b))
+            .count();
         moved as f64 / keys.len() as f64
     }
 
