@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing (tools, Chromium, chromedriver), then run every test:
+#   0. rustfmt and clippy (warnings are errors)
 #   1. the core's unit, property and doc tests on the host          (cargo test -p sim)
 #   2. the app's tests in headless Chromium via wasm-bindgen-test  (cargo test --target wasm32…)
 #   3. the release build and a small MkDocs-Material book embedding it (another origin), and
@@ -12,6 +13,11 @@ source scripts/env.sh
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 cargo fetch --quiet
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --quiet -p sim --all-targets -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown -p pillars-lab --bins --lib --tests -- -D warnings
 
 step "core: unit, property and doc tests (host)"
 cargo test -p sim --release
