@@ -93,14 +93,25 @@ fn Shell(props: &ShellProps) -> Html {
     } else {
         "Switch to the dark theme"
     };
+    // the book page being read: its own page, or the page of the widget shown
+    let current: Option<u8> = match use_route::<Route>() {
+        Some(Route::Page { number }) => number.parse().ok(),
+        Some(Route::Widget { slug }) => sim::registry::widget(&slug).map(|w| w.page),
+        _ => None,
+    };
     html! {
         <ContextProvider<Theme> context={resolved}>
             <a class="skip" href="#main">{"Skip to content"}</a>
             <header class="site-head">
                 <Link<Route> to={Route::Home} classes="brand">{"Pillars Lab"}</Link<Route>>
                 <nav aria-label="Book pages" class="page-nav">
-                    { for sim::registry::PAGES.iter().map(|p| html! {
-                        <Link<Route> to={Route::Page { number: p.number.to_string() }}>{ p.number }</Link<Route>>
+                    { for sim::registry::PAGES.iter().map(|p| {
+                        let here = current == Some(p.number);
+                        html! {
+                            <Link<Route> to={Route::Page { number: p.number.to_string() }} classes={classes!(here.then_some("active"))}>
+                                <span aria-current={here.then_some("page")} title={p.title}>{ p.number }</span>
+                            </Link<Route>>
+                        }
                     }) }
                 </nav>
                 <button type="button" class="theme-toggle" onclick={toggle} aria-label={label} title={label}>

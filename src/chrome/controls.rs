@@ -114,7 +114,12 @@ fn range_hint(k: &Knob) -> String {
             crate::chrome::chart::fmt_tick(max as f64, false),
             unit
         ),
-        KnobKind::Float { min, max, .. } => format!("{min}–{max}{unit}"),
+        KnobKind::Float { min, max, .. } => format!(
+            "{}–{}{}",
+            crate::chrome::chart::fmt_tick(min, false),
+            crate::chrome::chart::fmt_tick(max, false),
+            unit
+        ),
         _ => String::new(),
     }
 }
