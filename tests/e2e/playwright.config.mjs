@@ -2,8 +2,9 @@
 // scripts/test.sh builds dist/ and the CLI first, then runs: playwright test -c tests/e2e
 import { defineConfig } from '@playwright/test';
 
-const PORT = 8091;      // tests/book embeds widgets from this address
-const BOOK_PORT = 8094;
+// tests/book embeds widgets from 127.0.0.1:8091; other ports suit runs without embed.spec
+const PORT = Number(process.env.E2E_PORT || 8091);
+const BOOK_PORT = Number(process.env.E2E_BOOK_PORT || 8094);
 export default defineConfig({
   testDir: '.',
   testMatch: /.*\.spec\.mjs/,
