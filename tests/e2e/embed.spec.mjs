@@ -58,6 +58,35 @@ test('instant navigation remounts cleanly: old widgets destroyed, new ones mount
   expect(problems()).toEqual([]);
 });
 
+test('an iframe pauses its animation while scrolled off screen, and resumes', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  // Chromium already stops animation frames in off-screen cross-origin frames; with reduced
+  // motion the player ticks on a timer instead, which only our own pause logic stops
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.goto(`${BOOK}/state/`);
+  const frameEl = page.locator('#queue-frame');
+  await frameEl.scrollIntoViewIfNeeded();
+  const frame = page.frameLocator('#queue-frame');
+  const status = frame.locator('.player .status');
+  await expect(status).toContainText('0 arrived');
+  const play = frame.getByRole('button', { name: '▶ Play' });
+  await play.scrollIntoViewIfNeeded();
+  await play.click();
+  const simTime = async () => Number((await status.innerText()).match(/t = ([\d.]+) s/)[1]);
+  await expect.poll(simTime, { timeout: 10_000 }).toBeGreaterThan(0.05);
+  // scroll the frame out of view: simulated time stops
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(400);
+  const t1 = await simTime();
+  await page.waitForTimeout(1200);
+  expect(await simTime(), 'no progress while off screen').toBe(t1);
+  // and back: it runs again
+  await frameEl.scrollIntoViewIfNeeded();
+  await expect.poll(simTime, { timeout: 10_000 }).toBeGreaterThan(t1);
+  expect(problems()).toEqual([]);
+});
+
 test('the book’s palette toggle restyles script embeds and iframes', async ({ page }) => {
   const problems = watchConsole(page);
   await page.emulateMedia({ colorScheme: 'light' });
