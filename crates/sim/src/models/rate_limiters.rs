@@ -1059,13 +1059,35 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
             counter.max_in_window
         ));
     }
+    if r.trace == "steady" && r.offered_mean_rate > r.allowed_rate {
+        let theory = 1.0 - r.allowed_rate / r.offered_mean_rate;
+        out.push(format!(
+            "Steady overload: in the long run each limiter admits the allowed {} req/s, so theory says about 1 − {} ÷ {} = {} are rejected (the bucket a little less: it also spends its initial {} tokens); measured: {} (bucket), {} (fixed), {} (log), {} (counter).",
+            sig(r.allowed_rate),
+            sig(r.allowed_rate),
+            sig(r.offered_mean_rate),
+            pct(theory),
+            p.burst,
+            pct(bucket.reject_rate),
+            pct(fixed.reject_rate),
+            pct(log.reject_rate),
+            pct(counter.reject_rate)
+        ));
+    }
+    let why = if bucket.reject_rate > log.reject_rate + 0.01 {
+        format!(
+            ", because it lets only {} through at once where the windows allow {l}",
+            p.burst
+        )
+    } else {
+        String::new()
+    };
     out.push(format!(
-        "The token bucket admitted at most {} in any {w} s, within its envelope of burst + rate × {w} s = {}; it rejected {} of requests against {} for the sliding log, because it lets through only {} at once, not {l}.",
+        "The token bucket admitted at most {} in any {w} s, within its envelope of burst + rate × {w} s = {}; it rejected {} of requests against {} for the sliding log{why}.",
         bucket.max_in_window,
         sig(bucket.worst_case),
         pct(bucket.reject_rate),
         pct(log.reject_rate),
-        p.burst
     ));
     out
 }
