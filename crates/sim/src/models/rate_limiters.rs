@@ -117,14 +117,14 @@ static KNOBS: &[Knob] = &[
         key: "trace",
         label: "Traffic",
         unit: "",
-        help: "The arrival pattern offered, identically, to all four limiters.",
+        help: "The arrivals offered, identically, to all four limiters. Boundary: the full limit just before and just after a window edge; edge: the limit just before an edge, then steady traffic.",
         kind: KnobKind::Choice {
             options: &[
                 ("steady", "Steady (Poisson)"),
                 ("bursty", "Bursty (on/off)"),
-                ("spike", "Spike (10× for a tenth of the run)"),
-                ("boundary", "Boundary burst (the limit on each side of a window edge)"),
-                ("edge", "Burst at a window's end, then steady"),
+                ("spike", "Spike (10× base)"),
+                ("boundary", "Boundary burst"),
+                ("edge", "Edge burst, then steady"),
             ],
         },
     },
@@ -226,7 +226,7 @@ pub enum TraceKind {
     /// Poisson at the offered rate, [`SPIKE_FACTOR`]× faster from 40 % to 50 % of the run.
     Spike,
     /// Poisson background at the offered rate, plus `limit` requests evenly spread over the
-    /// last [`EDGE_SHARE`] of the window before an edge `k·W` near the middle of the run and
+    /// last [`EDGE_SHARE`] of the window before an edge `k·W` a third of the way in and
     /// `limit` more over the first [`EDGE_SHARE`] after it.
     Boundary,
     /// Silence, then `limit` requests in the last [`EDGE_SHARE`] of the window before the
@@ -301,10 +301,10 @@ fn even(n: u32, from: f64, span: f64, out: &mut Vec<f64>) {
     out.extend((0..n).map(|i| from + (f64::from(i) + 0.5) * gap));
 }
 
-/// The window edge the `boundary` and `edge` traces aim at: the multiple of `W` nearest the
-/// middle of the run (at least `W`).
+/// The window edge the `boundary` and `edge` traces aim at: the multiple of `W` nearest a
+/// third of the run (at least `W`), so that the run shows what follows the edge.
 pub fn edge_time(duration_s: f64, window_s: f64) -> f64 {
-    let k = libm::round(duration_s / (2.0 * window_s)).max(1.0);
+    let k = libm::round(duration_s / (3.0 * window_s)).max(1.0);
     k * window_s
 }
 
@@ -1000,6 +1000,12 @@ fn sig(x: f64) -> String {
     }
 }
 
+/// A ratio to three decimals without trailing zeros: 1.999, 1.04, 2.
+fn times(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn pct(x: f64) -> String {
     format!("{} %", sig(100.0 * x))
 }
@@ -1034,7 +1040,7 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
             "The fixed window let {} requests through in the {w} s from {} s: {}× its limit. That interval straddles the edge at {} s, where a spent quota is reset to a full one.",
             fixed.max_in_window,
             sig(a),
-            sig(fixed.max_over_limit),
+            times(fixed.max_over_limit),
             sig(k as f64 * p.window_s)
         ));
     } else {
@@ -1051,7 +1057,7 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
         out.push(format!(
             "The sliding-window counter admitted up to {} in some {w} s ({}× the limit): its estimate assumes the previous window's requests were spread evenly, and here they were not.",
             counter.max_in_window,
-            sig(counter.max_over_limit)
+            times(counter.max_over_limit)
         ));
     } else {
         out.push(format!(
@@ -1248,18 +1254,18 @@ mod tests {
 
     #[test]
     fn the_default_boundary_burst_shows_the_fixed_window_doubling() {
-        // 1000 per 10 s, background 10 req/s, 1000 requests in [29.5, 30) and 1000 in [30, 30.5).
+        // 1000 per 10 s, background 10 req/s, 1000 requests in [19.5, 20) and 1000 in [20, 20.5).
         let r = run(&Params::default(), 1);
-        assert_eq!(r.edge_s, Some(30.0));
+        assert_eq!(r.edge_s, Some(20.0));
         let fixed = by_key(&r, "fixed_window");
-        // The window [20, 30) admits its full 1000 (background, then the first burst) and
-        // [30, 40) admits the second burst's 1000 within 0.5 s, so the 10 s from just after 20 s
+        // The window [10, 20) admits its full 1000 (background, then the first burst) and
+        // [20, 30) admits the second burst's 1000 within 0.5 s, so the 10 s from just after 10 s
         // hold 2000 less the few background requests at its start: ≈ 2× the limit.
         assert!(
             fixed.max_in_window >= 1950 && fixed.max_in_window <= 2000,
             "{fixed:?}"
         );
-        assert!(fixed.max_window_start >= 20.0 && fixed.max_window_start < 21.0);
+        assert!(fixed.max_window_start >= 10.0 && fixed.max_window_start < 11.0);
         let log = by_key(&r, "sliding_log");
         assert_eq!(log.max_in_window, 1000);
         let counter = by_key(&r, "sliding_counter");
@@ -1275,7 +1281,7 @@ mod tests {
         assert!(
             r.notes
                 .iter()
-                .any(|n| n.contains("from 20.5 s") && n.contains("straddles the edge at 30 s")),
+                .any(|n| n.contains("from 10.") && n.contains("straddles the edge at 20 s")),
             "{:?}",
             r.notes
         );
@@ -1406,9 +1412,9 @@ mod tests {
 
     #[test]
     fn edges_sit_on_window_boundaries_inside_the_run() {
-        assert_eq!(edge_time(60.0, 10.0), 30.0);
+        assert_eq!(edge_time(60.0, 10.0), 20.0);
         assert_eq!(edge_time(20.0, 10.0), 10.0);
-        assert_eq!(edge_time(25.0, 10.0), 10.0);
+        assert_eq!(edge_time(45.0, 10.0), 20.0);
         for (d, w) in [(2.0, 1.0), (300.0, 0.1), (120.0, 60.0), (3.0, 1.3)] {
             let e = edge_time(d, w);
             assert!(e >= w && e + EDGE_SHARE * w <= d, "{d} {w} {e}");
