@@ -1,5 +1,6 @@
 // rate-limiters (book page 23): the reference numbers on screen, controls, the live replay.
 import { test, expect } from '@playwright/test';
+import fs from 'node:fs';
 import { runCli, watchConsole, metricText } from './helpers.mjs';
 
 const slug = 'rate-limiters';
@@ -71,4 +72,16 @@ test('rate-limiters: the replay steps, plays and skips to the edge', async ({ pa
   await page.getByRole('button', { name: 'Reset' }).click();
   await expect(status).toContainText('0 of');
   expect(problems()).toEqual([]);
+});
+
+test('rate-limiters: the browser (wasm) export equals the native CLI byte for byte', async ({ page }) => {
+  const knobs = { trace: 'bursty', offered_rate: '150', duration_s: '90', limit: '500', window_s: '5', burst: '40' };
+  const seed = 77;
+  await page.goto(`/widget/${slug}?${new URLSearchParams({ ...knobs, seed: String(seed) })}`);
+  await ready(page);
+  await expect(page.getByRole('button', { name: 'Export JSON' })).toBeEnabled();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  const browser = fs.readFileSync(await download.path(), 'utf8');
+  const args = ['run', slug, '--seed', String(seed), ...Object.entries(knobs).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+  expect(browser).toBe(runCli(args));
 });
