@@ -137,8 +137,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "rate-limiters",
         page: 23,
         title: "Rate limiters",
-        summary: "Token bucket, fixed window, sliding log and sliding-window counter on one trace.",
-        model: None,
+        summary: "Token bucket, fixed window, sliding log and sliding-window counter on one seeded trace: 429 rates and the most each admits in any window.",
+        model: Some(ModelEntry::of::<models::rate_limiters::RateLimiters>()),
     },
     Widget {
         slug: "adaptive-concurrency",
