@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 pub mod autoscaling_calculator;
 pub mod consistent_hashing;
+pub mod load_balancer;
 
 type ViewFn = fn(WidgetCtx) -> Html;
 
@@ -21,6 +22,10 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     (
         "consistent-hashing",
         |ctx| html! { <consistent_hashing::View ctx={ctx} /> },
+    ),
+    (
+        "load-balancer",
+        |ctx| html! { <load_balancer::View ctx={ctx} /> },
     ),
 ];
 

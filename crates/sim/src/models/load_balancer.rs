@@ -149,7 +149,7 @@ impl Default for Params {
             strategy: "power_of_d".into(),
             d: 2,
             keys: 1_000,
-            zipf: 0.9,
+            zipf: 0.6,
             fault: "none".into(),
             service_ms: 20.0,
             requests: 20_000,
@@ -1049,7 +1049,7 @@ pub fn pooled_responses(setup: &Setup) -> Vec<f64> {
 /// Textbook mean and p99 response time, in ms.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Theory {
-    /// Which result: "M/M/1", "E_N/M/1", "M/M/c", "supermarket, N → ∞".
+    /// Which result: "M/M/1", "E8/M/1", "M/M/8" or "N → ∞ limit" (the supermarket model).
     pub model: String,
     /// Mean response time, ms.
     pub mean_ms: f64,
@@ -1102,7 +1102,7 @@ fn theory_for(st: Strategy, p: &Params) -> Option<Theory> {
     let ln100 = libm::log(100.0);
     match st {
         Strategy::Random => Some(Theory {
-            model: "M/M/1 per server".into(),
+            model: "M/M/1".into(),
             mean_ms: s / (1.0 - rho),
             p99_ms: Some(s * ln100 / (1.0 - rho)),
         }),
@@ -1110,13 +1110,13 @@ fn theory_for(st: Strategy, p: &Params) -> Option<Theory> {
         Strategy::RoundRobin | Strategy::WeightedRr => {
             let sigma = en_m1_sigma(rho, p.servers);
             Some(Theory {
-                model: format!("E{}/M/1 per server", p.servers),
+                model: format!("E{}/M/1", p.servers),
                 mean_ms: s / (1.0 - sigma),
                 p99_ms: Some(s * ln100 / (1.0 - sigma)),
             })
         }
         Strategy::PowerOfD => Some(Theory {
-            model: "supermarket model, N → ∞".into(),
+            model: "N → ∞ limit".into(),
             mean_ms: s * supermarket_mean(rho, p.d),
             p99_ms: None,
         }),
@@ -1353,7 +1353,7 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
     let get = |k: &str| r.strategy(k);
     if let (Some(rnd), Some(rr)) = (get("random"), get("round_robin")) {
         out.push(format!(
-            "Efficiency here is the pooled queue's mean response ({:.1} ms) divided by the strategy's. At {} offered load, random reaches {} and round-robin {}; the book puts both at 60–70 %.",
+            "Efficiency here is the shared queue's mean response ({:.1} ms) divided by the strategy's. At {} offered load, random reaches {} and round-robin {}; the book puts both at 60–70 %.",
             r.pooled_mean_ms,
             pct(p.utilisation / 100.0),
             pct(rnd.efficiency),
@@ -1404,7 +1404,7 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
     if let Some(h) = get("hash") {
         let hot = h.utilisation.iter().copied().fold(0.0, f64::max);
         out.push(format!(
-            "Hash affinity: the hottest key alone carries {} of the traffic ({} of one server's fair share), and its server is busy {} of the time.",
+            "Hash affinity: the hottest key alone carries {} of the traffic ({} of one server's fair share), and the busiest server under hashing is busy {} of the time.",
             pct(r.top_key_share),
             pct(r.top_key_share * f64::from(p.servers)),
             pct(hot)
@@ -1412,7 +1412,7 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
     }
     if let Some(t) = &r.pooled_theory {
         out.push(format!(
-            "Check against theory: the pooled queue measured {:.2} ms mean against {:.2} ms for {}.",
+            "Check against theory: the shared queue measured {:.2} ms mean against {:.2} ms for {}.",
             r.pooled_mean_ms, t.mean_ms, t.model
         ));
     }
