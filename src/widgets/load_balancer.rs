@@ -45,6 +45,17 @@ fn short(key: &str, d: u32) -> String {
     }
 }
 
+/// A compact legend name.
+fn legend(key: &str, name: &str) -> String {
+    match key {
+        "weighted_rr" => "weighted RR".into(),
+        "least_conn" => "least-conn".into(),
+        "power_of_d" => name.replace("power of ", "").replace(" choices", ""),
+        "hash" => "hash".into(),
+        _ => name.into(),
+    }
+}
+
 /// The book's level and band for a strategy, in words.
 fn book_band(key: &str) -> String {
     match Strategy::from_key(key).book_level() {
@@ -124,13 +135,13 @@ pub fn View(props: &Props) -> Html {
             }
             { metric("best", "Best strategy here", best.name.clone(), Some(format!("efficiency {}, p99 {}", pct(best.efficiency, 0), ms1(best.p99_ms))), Tone::Good) }
             if let Some(b) = &big {
-                { metric("bins_max", &format!("Fullest bin, n = {}", int(u64::from(b.n))), format!("{} → {}", sig3(b.max_load[0]), sig3(b.max_load[1])), Some("1 random choice → best of 2".into()), Tone::Plain) }
+                { metric("bins_max", &format!("Fullest of 2^{} bins", b.n.trailing_zeros()), format!("{:.1} → {:.1}", b.max_load[0], b.max_load[1]), Some(format!("{} balls; 1 random choice → best of 2", int(u64::from(b.n)))), Tone::Plain) }
             }
         </dl>
         <div class="table-wrap">
             <table class="data lb-table" aria-label="Every strategy on the same traffic">
                 <thead><tr>
-                    <th>{"strategy"}</th><th>{"book says"}</th><th>{"efficiency"}</th><th>{"mean"}</th><th>{"p50"}</th><th>{"p99"}</th><th>{"max"}</th><th>{"theory mean"}</th>
+                    <th>{"strategy"}</th><th>{"efficiency"}</th><th>{"book says"}</th><th>{"p99"}</th><th>{"mean"}</th><th>{"p50"}</th><th>{"max"}</th><th>{"theory mean"}</th>
                 </tr></thead>
                 <tbody>
                     { for r.strategies.iter().map(|s| {
@@ -138,11 +149,11 @@ pub fn View(props: &Props) -> Html {
                         html! {
                             <tr class={classes!((s.key == r.selected).then_some("lb-sel"))}>
                                 <th scope="row">{ &s.name }</th>
-                                <td>{ book_band(&s.key) }</td>
                                 <td data-metric={format!("eff_{}", s.key)}>{ pct(s.efficiency, 0) }<span class="lb-verdict">{ format!(" {verdict}") }</span></td>
+                                <td>{ book_band(&s.key) }</td>
+                                <td data-metric={format!("p99_{}", s.key)}>{ ms1(s.p99_ms) }</td>
                                 <td>{ ms1(s.mean_ms) }</td>
                                 <td>{ ms1(s.p50_ms) }</td>
-                                <td data-metric={format!("p99_{}", s.key)}>{ ms1(s.p99_ms) }</td>
                                 <td>{ ms1(s.max_ms) }</td>
                                 <td>{ s.theory.as_ref().map(|t| format!("{} ({})", ms1(t.mean_ms), t.model)).unwrap_or_else(|| "—".into()) }</td>
                             </tr>
@@ -150,11 +161,11 @@ pub fn View(props: &Props) -> Html {
                     }) }
                     <tr class="lb-pooled">
                         <th scope="row">{"shared queue (yardstick)"}</th>
-                        <td>{"—"}</td>
                         <td>{"100 %"}</td>
+                        <td>{"—"}</td>
+                        <td>{ ms1(r.pooled_p99_ms) }</td>
                         <td>{ ms1(r.pooled_mean_ms) }</td>
                         <td>{ ms1(r.pooled_p50_ms) }</td>
-                        <td>{ ms1(r.pooled_p99_ms) }</td>
                         <td>{"—"}</td>
                         <td>{ r.pooled_theory.as_ref().map(|t| format!("{} ({})", ms1(t.mean_ms), t.model)).unwrap_or_else(|| "—".into()) }</td>
                     </tr>
@@ -323,7 +334,7 @@ fn sweep_chart(r: &Report, current: f64) -> Rc<ChartSpec> {
                         .map(|e| (100.0 * pt.utilisation, 100.0 * e))
                 })
                 .collect();
-            Series::new(s.name.clone(), k, c, pts)
+            Series::new(legend(&s.key, &s.name), k, c, pts)
         })
         .collect();
     Rc::new(ChartSpec {
@@ -499,6 +510,7 @@ fn LiveQueues(props: &LiveProps) -> Html {
             <Player running={*running} speed={*speed} speeds={speeds} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
                 status={format!("t = {:.2} s · {} arrived · {} done", s.t.max(*clock.borrow()), int(u64::from(s.arrived)), int(u64::from(s.completed)))} id_prefix={id.clone()} />
             { servers_svg(s, &strategy) }
+            <p class="muted lb-key">{"Filled box: serving a request. Dots: requests waiting in that server's queue. Box width: server speed. The highlighted line: where the last request went."}</p>
             <dl class="metrics">
                 { metric("live_in_flight", "Requests in the servers", int(u64::from(in_flight)), None, Tone::Plain) }
                 { metric("live_longest", "Longest server queue", int(u64::from(longest)), None, if longest > 4 { Tone::Bad } else { Tone::Plain }) }
@@ -521,16 +533,17 @@ fn round_sig(x: f64) -> f64 {
 /// The balancer above a row of servers; each server's queue hangs below it as dots.
 fn servers_svg(s: &LbSnapshot, strategy: &str) -> Html {
     let n = s.in_server.len().max(1);
-    let w = 640.0;
+    let w = (n as f64 * 48.0).clamp(320.0, 640.0);
     let col = w / n as f64;
     let box_w = (col * 0.78).min(56.0);
     let r = (col * 0.28).clamp(1.8, 5.0);
     let gap = 2.0 * r + 2.0;
-    let max_dots = 10u32;
+    let max_dots = 8u32;
     let (bx, by) = (w / 2.0, 16.0);
     let sy = 78.0;
     let h = sy + 26.0 + f64::from(max_dots) * gap + 22.0;
     let labels = n <= 16;
+    let fastest = s.speeds.iter().copied().fold(1e-9, f64::max);
     html! {
         <svg class="drawing lb-servers" viewBox={format!("0 0 {w} {h:.0}")} role="img"
              aria-label={format!("{strategy}: {} servers; requests in each: {}", n, s.in_server.iter().map(|q| q.to_string()).collect::<Vec<_>>().join(", "))}>
@@ -548,12 +561,14 @@ fn servers_svg(s: &LbSnapshot, strategy: &str) -> Html {
                 let slow = s.slow_now && i == 0;
                 let waiting = q.saturating_sub(1);
                 let shown = waiting.min(max_dots);
+                // box width shows the server's speed
+                let bw = box_w * (0.4 + 0.6 * s.speeds.get(i).copied().unwrap_or(1.0) / fastest);
                 html! { <g>
-                    <rect x={format!("{:.1}", x - box_w / 2.0)} y={format!("{sy:.1}")} width={format!("{box_w:.1}")} height="22" rx="3"
+                    <rect x={format!("{:.1}", x - bw / 2.0)} y={format!("{sy:.1}")} width={format!("{bw:.1}")} height="22" rx="3"
                         fill={if busy { "var(--c0)" } else { "var(--bg)" }} stroke={if slow { "var(--c4)" } else { "var(--muted)" }} stroke-width={if slow { "2.5" } else { "1" }} />
                     if labels {
                         <text x={format!("{x:.1}")} y={format!("{:.1}", sy - 4.0)} text-anchor="middle" font-size="10" fill="var(--muted)">
-                            { if (s.speeds[i] - 1.0).abs() < 1e-9 { format!("{}", i + 1) } else { format!("{} · {:.2}×", i + 1, s.speeds[i]) } }
+                            { if s.speeds.iter().all(|v| (v - 1.0).abs() < 1e-9) { format!("{}", i + 1) } else { format!("{:.2}×", s.speeds[i]) } }
                         </text>
                     }
                     { for (0..shown).map(|j| html! {
