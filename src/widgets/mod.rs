@@ -9,24 +9,18 @@ use yew::prelude::*;
 
 pub mod autoscaling_calculator;
 pub mod consistent_hashing;
+pub mod load_balancer;
 pub mod rate_limiters;
 
 type ViewFn = fn(WidgetCtx) -> Html;
 
-/// Slug → view, for every built widget.
+/// Slug → view, for every built widget: one line each, in book order.
+#[rustfmt::skip]
 pub static VIEWS: &[(&str, ViewFn)] = &[
-    (
-        "autoscaling-calculator",
-        |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> },
-    ),
-    (
-        "consistent-hashing",
-        |ctx| html! { <consistent_hashing::View ctx={ctx} /> },
-    ),
-    (
-        "rate-limiters",
-        |ctx| html! { <rate_limiters::View ctx={ctx} /> },
-    ),
+    ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
+    ("load-balancer", |ctx| html! { <load_balancer::View ctx={ctx} /> }),
+    ("rate-limiters", |ctx| html! { <rate_limiters::View ctx={ctx} /> }),
+    ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).

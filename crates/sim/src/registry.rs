@@ -115,9 +115,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "load-balancer",
         page: 22,
         title: "Load balancer",
-        summary:
-            "Random, round-robin, least-connections and power-of-d-choices on the same traffic.",
-        model: None,
+        summary: "Seven dispatch strategies on the same seeded traffic, measured against one shared queue; balls into bins.",
+        model: Some(ModelEntry::of::<models::load_balancer::LoadBalancer>()),
     },
     Widget {
         slug: "hot-shard",
