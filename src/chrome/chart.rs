@@ -218,8 +218,7 @@ fn bounds(spec: &ChartSpec) -> Option<((f64, f64), (f64, f64))> {
     if (y1 - y0).abs() < 1e-12 {
         y1 += if y1 == 0.0 { 1.0 } else { y1.abs() * 0.1 };
     }
-    // room above the data for the legend when there is one
-    let pad = (y1 - y0) * if spec.series.len() > 1 { 0.22 } else { 0.06 };
+    let pad = (y1 - y0) * 0.06;
     let y0 = if spec.y_min.is_some() { y0 } else { y0 - pad };
     Some(((x0, x1), (y0, y1 + pad)))
 }
@@ -251,7 +250,14 @@ pub fn draw(
         return root.present().map_err(|e| e.to_string());
     };
     let narrow = css_w < 420.0;
-    let mut chart = ChartBuilder::on(&root)
+    // the legend gets its own strip under the plot: it never covers data, and it stays in PNGs
+    let layout = legend_layout(spec, css_w, narrow);
+    let legend_h = px(layout
+        .last()
+        .map(|i| i.row as f64 * 18.0 + 24.0)
+        .unwrap_or(0.0));
+    let (plot_area, legend_area) = root.split_vertically(px(css_h).saturating_sub(legend_h));
+    let mut chart = ChartBuilder::on(&plot_area)
         .margin_top(px(10.0))
         .margin_right(px(14.0))
         .margin_left(px(4.0))
@@ -308,8 +314,7 @@ pub fn draw(
             .map(|&(x, y)| (tx(x, xl), tx(y, yl)))
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .collect();
-        let legend_w = px(18.0) as i32;
-        let anno = match s.kind {
+        match s.kind {
             Kind::Line => chart.draw_series(LineSeries::new(pts, color.stroke_width(w))),
             Kind::Dashed => chart.draw_series(DashedLineSeries::new(
                 pts,
@@ -329,14 +334,6 @@ pub fn draw(
             }
         }
         .map_err(|e| e.to_string())?;
-        let kind = s.kind;
-        anno.label(s.name.as_str())
-            .legend(move |(x, y)| match kind {
-                Kind::Bars | Kind::Points => {
-                    PathElement::new(vec![(x, y), (x + legend_w, y)], color.stroke_width(w * 3))
-                }
-                _ => PathElement::new(vec![(x, y), (x + legend_w, y)], color.stroke_width(w)),
-            });
     }
     for m in &spec.marks {
         let x = tx(m.x, xl);
@@ -356,17 +353,64 @@ pub fn draw(
             )))
             .map_err(|e| e.to_string())?;
     }
-    if spec.series.len() > 1 {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(pal.bg.mix(0.85))
-            .border_style(pal.grid)
-            .label_font(font(11.5))
-            .draw()
+    for item in &layout {
+        let s = &spec.series[item.series];
+        let color = pal.series[s.color % 6];
+        let (x, y) = (px(item.x) as i32, px(item.row as f64 * 18.0 + 12.0) as i32);
+        let swatch = px(18.0) as i32;
+        let style = match s.kind {
+            Kind::Bars | Kind::Points => color.stroke_width(px(6.0).max(3)),
+            _ => color.stroke_width(w),
+        };
+        if s.kind == Kind::Dashed {
+            for k in 0..3 {
+                let x0 = x + k * swatch / 3;
+                legend_area
+                    .draw(&PathElement::new(
+                        vec![(x0, y), (x0 + swatch / 5, y)],
+                        style,
+                    ))
+                    .map_err(|e| e.to_string())?;
+            }
+        } else {
+            legend_area
+                .draw(&PathElement::new(vec![(x, y), (x + swatch, y)], style))
+                .map_err(|e| e.to_string())?;
+        }
+        let text_pos = (x + swatch + px(5.0) as i32, y - px(7.0) as i32);
+        legend_area
+            .draw(&Text::new(s.name.clone(), text_pos, font(11.5)))
             .map_err(|e| e.to_string())?;
     }
     root.present().map_err(|e| e.to_string())
+}
+
+/// Where one legend entry goes: which series, which row, how far from the left (CSS px).
+struct LegendItem {
+    series: usize,
+    row: u32,
+    x: f64,
+}
+
+/// Lay the legend out in rows that fit the canvas width (text width estimated from its length).
+/// Single-series charts need no legend: their title names the series.
+fn legend_layout(spec: &ChartSpec, css_w: f64, narrow: bool) -> Vec<LegendItem> {
+    if spec.series.len() < 2 {
+        return Vec::new();
+    }
+    let left = if narrow { 44.0 } else { 58.0 };
+    let (mut row, mut x) = (0u32, left);
+    let mut out = Vec::new();
+    for (i, s) in spec.series.iter().enumerate() {
+        let w = 18.0 + 5.0 + s.name.chars().count() as f64 * 6.6 + 16.0;
+        if x + w > css_w - 8.0 && x > left {
+            row += 1;
+            x = left;
+        }
+        out.push(LegendItem { series: i, row, x });
+        x += w;
+    }
+    out
 }
 
 /// Props of [`Chart`].
