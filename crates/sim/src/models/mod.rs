@@ -3,3 +3,4 @@
 
 pub mod autoscaling_calculator;
 pub mod consistent_hashing;
+pub mod work_stealing;
