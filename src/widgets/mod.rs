@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 pub mod autoscaling_calculator;
 pub mod consistent_hashing;
+pub mod work_stealing;
 
 type ViewFn = fn(WidgetCtx) -> Html;
 
@@ -21,6 +22,10 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     (
         "consistent-hashing",
         |ctx| html! { <consistent_hashing::View ctx={ctx} /> },
+    ),
+    (
+        "work-stealing",
+        |ctx| html! { <work_stealing::View ctx={ctx} /> },
     ),
 ];
 
