@@ -51,6 +51,17 @@ fn policy_label(key: &str) -> &'static str {
     }
 }
 
+/// A policy in a few characters, for chart categories on a phone.
+fn short_policy(key: &str) -> &'static str {
+    match key {
+        "none" => "none",
+        "half_random" => "½ rand",
+        "one_busiest" => "1 max",
+        "one_random" => "1 rand",
+        _ => "½ max",
+    }
+}
+
 fn sizes_label(key: &str) -> &'static str {
     match key {
         "uniform" => "uniform (1∶10)",
@@ -110,6 +121,7 @@ pub fn View(props: &Props) -> Html {
         if stealing || r.policies.len() > 1 {
             if let Some(spec) = (*chart).clone() {
                 <Chart spec={spec} height={260} caption="makespan of every policy on the same tasks, with the lower bound" />
+                <p class="muted ws-key">{"½ = steal half the victim's queue, 1 = steal one task; max = rob the busiest worker, rand = a random one."}</p>
             }
         }
         <div class="table-wrap">
@@ -215,7 +227,11 @@ fn policy_chart(r: &Report) -> Rc<ChartSpec> {
         x_label: "policy".into(),
         y_label: "makespan (ms)".into(),
         y_min: Some(0.0),
-        categories: r.policies.iter().map(|q| q.label.clone()).collect(),
+        categories: r
+            .policies
+            .iter()
+            .map(|q| short_policy(&q.policy).to_string())
+            .collect(),
         series: vec![
             Series::new("makespan", Kind::Bars, 0, bars),
             Series::new(
@@ -237,9 +253,11 @@ fn policy_chart(r: &Report) -> Rc<ChartSpec> {
 // Drawings
 // ---------------------------------------------------------------------------------------------
 
-const GW: f64 = 420.0;
-const LEFT: f64 = 30.0;
-const RIGHT: f64 = 8.0;
+/// Width of the stretchable plot area in its own units (it is drawn at 100 % of the column and
+/// stretched, so text never goes in it: labels sit in fixed-size SVGs or HTML beside it).
+const PW: f64 = 1000.0;
+/// Width in CSS pixels of the fixed label strip left of a Gantt chart.
+const LABEL_W: f64 = 30.0;
 
 fn row_height(workers: usize) -> f64 {
     if workers <= 8 {
@@ -255,91 +273,101 @@ fn f1(x: f64) -> String {
     format!("{x:.1}")
 }
 
-/// A Gantt chart: a row per worker, time to the right; dashed line at the lower bound, solid at
-/// `now` when live.
+fn f2(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// Worker labels W1… as a fixed-size SVG (every 8th when rows are thin).
+fn row_labels(w: usize, rh: f64, top: f64, width: f64) -> Html {
+    let every = if w <= 16 { 1 } else { 8 };
+    let h = top + rh * w as f64;
+    html! {
+        <svg class="ws-labels" width={f1(width)} height={f1(h)} viewBox={format!("0 0 {width} {h}")} aria-hidden="true">
+            { for (0..w).filter(|i| i % every == 0).map(|i| html! {
+                <text x={f1(width - 4.0)} y={f1(top + rh * i as f64 + (rh / 2.0).max(4.0) + 3.5)} text-anchor="end" font-size="11" fill="var(--muted)">{ format!("W{}", i + 1) }</text>
+            }) }
+        </svg>
+    }
+}
+
+/// A Gantt chart: a row per worker, time to the right; dashed line at the lower bound, a red
+/// line at `now` when live. Bars, steal marks and lines stretch with the column; labels do not.
 fn gantt_svg(g: &Gantt, lower_bound: f64, now: Option<f64>, label: &str) -> Html {
     let w = g.rows.len().max(1);
     let rh = row_height(w);
-    let top = 4.0;
+    let top = 3.0;
     let plot_h = rh * w as f64;
-    let h = top + plot_h + 22.0;
-    let span = GW - LEFT - RIGHT;
-    let x = |t: f64| LEFT + span * (t / g.horizon_ms).clamp(0.0, 1.0);
+    let h = top + plot_h + 3.0;
+    let x = |t: f64| PW * (t / g.horizon_ms).clamp(0.0, 1.0);
     let y = |i: u32| top + rh * f64::from(i);
-    let ticks = 4;
     let bars = g
         .rows
         .iter()
         .enumerate()
         .flat_map(|(i, row)| row.iter().map(move |b| (i, b)));
-    let label_every = if w <= 16 { 1 } else { 8 };
+    let ticks = 4;
     html! {
-        <svg class="drawing ws-gantt-svg" viewBox={format!("0 0 {GW} {h:.0}")} role="img" aria-label={label.to_string()}>
-            <rect x={f1(LEFT)} y={f1(top)} width={f1(span)} height={f1(plot_h)} fill="var(--bg)" />
-            { for (0..w).filter(|i| i % label_every == 0).map(|i| html! {
-                <text x={f1(LEFT - 4.0)} y={f1(y(i as u32) + rh / 2.0 + 3.5)} text-anchor="end" font-size="10" fill="var(--muted)">{ format!("W{}", i + 1) }</text>
-            }) }
-            { for bars.map(|(i, b)| {
-                let (x0, x1) = (x(b.start_ms), x(b.end_ms));
-                let fill = match b.kind { BarKind::Own | BarKind::Busy => "var(--c0)", BarKind::Stolen => "var(--c1)", BarKind::Steal => "var(--c4)" };
-                let (pad, hh) = if b.kind == BarKind::Steal { (rh * 0.35, rh * 0.3) } else { (0.8_f64.min(rh * 0.1), rh - 1.6_f64.min(rh * 0.2)) };
-                html! { <rect x={format!("{x0:.2}")} y={f1(y(i as u32) + pad)} width={format!("{:.2}", (x1 - x0).max(0.4))} height={f1(hh)}
-                    fill={fill} fill-opacity={if b.kind == BarKind::Busy { format!("{}", b.level) } else { "1".into() }}
-                    stroke={if g.detailed && rh >= 12.0 { "var(--panel)" } else { "none" }} stroke-width="0.6" /> }
-            }) }
-            { for g.steals.iter().map(|s| {
-                let xs = x(s.t_ms);
-                let (yv, yt) = (y(s.victim) + rh / 2.0, y(s.thief) + rh / 2.0);
-                html! { <g>
-                    <line x1={format!("{xs:.2}")} y1={f1(yv)} x2={format!("{xs:.2}")} y2={f1(yt)} stroke="var(--c3)" stroke-width="1" stroke-opacity="0.8" />
-                    <circle cx={format!("{xs:.2}")} cy={f1(yt)} r={if rh >= 12.0 { "2.4" } else { "1.4" }} fill="var(--c3)" />
-                </g> }
-            }) }
-            if lower_bound > 0.0 && lower_bound <= g.horizon_ms {
-                <line x1={f1(x(lower_bound))} y1={f1(top)} x2={f1(x(lower_bound))} y2={f1(top + plot_h)} stroke="var(--fg)" stroke-dasharray="3 3" stroke-width="1" />
-            }
-            if let Some(t) = now {
-                <line x1={f1(x(t))} y1={f1(top - 2.0)} x2={f1(x(t))} y2={f1(top + plot_h + 2.0)} stroke="var(--c4)" stroke-width="1.5" />
-            }
-            <line x1={f1(LEFT)} y1={f1(top + plot_h)} x2={f1(GW - RIGHT)} y2={f1(top + plot_h)} stroke="var(--border)" />
-            { for (0..=ticks).map(|k| {
-                let t = g.horizon_ms * f64::from(k) / f64::from(ticks);
-                let anchor = if k == 0 { "start" } else if k == ticks { "end" } else { "middle" };
-                html! { <text x={f1(x(t))} y={f1(top + plot_h + 14.0)} text-anchor={anchor} font-size="10" fill="var(--muted)">{ ms(t) }</text> }
-            }) }
-        </svg>
+        <div class="ws-gantt-box">
+            <div class="ws-gantt-row">
+                { row_labels(w, rh, top, LABEL_W) }
+                <svg class="ws-plot" height={f1(h)} viewBox={format!("0 0 {PW} {h}")} preserveAspectRatio="none" role="img" aria-label={label.to_string()}>
+                    <rect x="0" y={f1(top)} width={f1(PW)} height={f1(plot_h)} fill="var(--bg)" />
+                    { for bars.map(|(i, b)| {
+                        let (x0, x1) = (x(b.start_ms), x(b.end_ms));
+                        let fill = match b.kind { BarKind::Own | BarKind::Busy => "var(--c0)", BarKind::Stolen => "var(--c1)", BarKind::Steal => "var(--c4)" };
+                        let (pad, hh) = if b.kind == BarKind::Steal { (rh * 0.3, rh * 0.4) } else { (rh * 0.08, rh * 0.84) };
+                        html! { <rect x={f2(x0)} y={f1(y(i as u32) + pad)} width={f2((x1 - x0).max(0.8))} height={f1(hh)}
+                            fill={fill} fill-opacity={if b.kind == BarKind::Busy { format!("{}", b.level) } else { "1".into() }}
+                            stroke={if g.detailed && rh >= 12.0 { "var(--panel)" } else { "none" }} stroke-width="1" vector-effect="non-scaling-stroke" /> }
+                    }) }
+                    { for g.steals.iter().map(|s| {
+                        let xs = x(s.t_ms);
+                        let (yv, yt) = (y(s.victim) + rh / 2.0, y(s.thief) + rh / 2.0);
+                        let head = if yt > yv { yt - rh * 0.3 } else { yt + rh * 0.3 };
+                        html! { <g>
+                            <line x1={f2(xs)} y1={f1(yv)} x2={f2(xs)} y2={f1(yt)} stroke="var(--c3)" stroke-width="1.5" vector-effect="non-scaling-stroke" />
+                            <line x1={f2(xs)} y1={f1(head)} x2={f2(xs)} y2={f1(yt)} stroke="var(--c3)" stroke-width="5" vector-effect="non-scaling-stroke" />
+                        </g> }
+                    }) }
+                    if lower_bound > 0.0 && lower_bound <= g.horizon_ms {
+                        <line x1={f2(x(lower_bound))} y1={f1(top)} x2={f2(x(lower_bound))} y2={f1(top + plot_h)} stroke="var(--fg)" stroke-dasharray="4 3" stroke-width="1.2" vector-effect="non-scaling-stroke" />
+                    }
+                    if let Some(t) = now {
+                        <line x1={f2(x(t))} y1="0" x2={f2(x(t))} y2={f1(h)} stroke="var(--c4)" stroke-width="2" vector-effect="non-scaling-stroke" />
+                    }
+                </svg>
+            </div>
+            <div class="ws-axis" aria-hidden="true">
+                { for (0..=ticks).map(|k| html! { <span>{ ms(g.horizon_ms * f64::from(k) / f64::from(ticks)) }</span> }) }
+            </div>
+        </div>
     }
 }
 
 fn legend(g: &Gantt) -> Html {
-    let items: Vec<(&str, &str, bool)> = if g.detailed {
+    let items: Vec<(&str, &str)> = if g.detailed {
         vec![
-            ("var(--c0)", "own task", false),
-            ("var(--c1)", "stolen task", false),
-            ("var(--c4)", "stealing (cost)", false),
-            ("var(--c3)", "steal: victim → thief", true),
+            ("ws-own", "own task"),
+            ("ws-stolen", "stolen task"),
+            ("ws-cost", "stealing (its cost)"),
+            ("ws-mark", "steal: victim → thief"),
+            ("ws-bound", "lower bound"),
         ]
     } else {
         vec![
-            ("var(--c0)", "share of time busy (darker = busier)", false),
-            ("var(--c3)", "steal (a sample)", true),
+            ("ws-own", "share of time busy (darker = busier)"),
+            ("ws-mark", "steals (a sample)"),
+            ("ws-bound", "lower bound"),
         ]
     };
     html! {
-        <svg class="drawing ws-legend" viewBox="0 0 420 34" role="img" aria-label="Legend">
-            { for items.iter().enumerate().map(|(i, (c, t, dot))| {
-                let (x, y) = (4.0 + (i % 2) as f64 * 200.0, 4.0 + (i / 2) as f64 * 15.0);
-                html! { <g>
-                    if *dot { <circle cx={f1(x + 5.0)} cy={f1(y + 5.0)} r="3" fill={*c} /> } else { <rect x={f1(x)} y={f1(y)} width="10" height="10" fill={*c} /> }
-                    <text x={f1(x + 15.0)} y={f1(y + 9.0)} font-size="10" fill="var(--fg)">{ *t }</text>
-                </g> }
-            }) }
-            <text x="416" y="13" text-anchor="end" font-size="10" fill="var(--muted)">{"- - lower bound"}</text>
-        </svg>
+        <ul class="ws-legend" aria-label="Legend">
+            { for items.iter().map(|(c, t)| html! { <li><span class={classes!("ws-sw", *c)}></span>{ *t }</li> }) }
+        </ul>
     }
 }
 
-/// The workers now: each row a worker, what it runs, its queue, steals in flight.
+/// The workers now: each row a worker, what it is doing, its queue; arrows for steals under way.
 fn workers_svg(s: &Snapshot, scale: u32) -> Html {
     let w = s.workers.len().max(1);
     let rh = if w <= 8 {
@@ -350,58 +378,61 @@ fn workers_svg(s: &Snapshot, scale: u32) -> Html {
         6.0
     };
     let h = rh * w as f64 + 6.0;
-    let q0 = 92.0;
-    let qspan = GW - q0 - 40.0;
-    let scale = f64::from(scale.max(1));
     let y = |i: usize| 3.0 + rh * i as f64;
+    let scale = f64::from(scale.max(1));
     let blocks = w <= 8 && scale <= 40.0;
+    let lw = 128.0;
     html! {
-        <svg class="drawing ws-workers" viewBox={format!("0 0 {GW} {h:.0}")} role="img"
-             aria-label={format!("{} workers; {} tasks queued in all; {} of {} done", w, s.workers.iter().map(|x| x.queued).sum::<u32>(), s.done, s.total)}>
-            { for s.workers.iter().enumerate().map(|(i, k)| {
-                let yy = y(i);
-                let (state_fill, state_text) = match k.state {
-                    WorkerState::Running { since_ms, until_ms, .. } => {
-                        let frac = if until_ms > since_ms { ((s.t_ms - since_ms) / (until_ms - since_ms)).clamp(0.0, 1.0) } else { 1.0 };
-                        ("var(--c0)", format!("{:.0}%", frac * 100.0))
+        <div class="ws-gantt-row">
+            <svg class="ws-labels" width={f1(lw)} height={f1(h)} viewBox={format!("0 0 {lw} {h}")} role="img"
+                 aria-label={format!("{} workers; {} tasks queued in all; {} of {} done", w, s.workers.iter().map(|x| x.queued).sum::<u32>(), s.done, s.total)}>
+                { for s.workers.iter().enumerate().map(|(i, k)| {
+                    let yy = y(i);
+                    let (fill, text) = match k.state {
+                        WorkerState::Running { since_ms, until_ms, .. } => {
+                            let frac = if until_ms > since_ms { ((s.t_ms - since_ms) / (until_ms - since_ms)).clamp(0.0, 1.0) } else { 1.0 };
+                            ("var(--c0)", format!("run {:.0}%", frac * 100.0))
+                        }
+                        WorkerState::Stealing { .. } => ("var(--c4)", "steal".to_string()),
+                        WorkerState::Probing { .. } => ("var(--c5)", "probe".to_string()),
+                        WorkerState::Idle => ("none", "idle".to_string()),
+                        WorkerState::Waiting => ("none", String::new()),
+                    };
+                    html! { <g>
+                        if rh >= 12.0 || i % 8 == 0 {
+                            <text x="0" y={f1(yy + (rh / 2.0).max(4.0) + 3.5)} font-size="11" fill="var(--fg)">{ format!("W{}", i + 1) }</text>
+                        }
+                        <rect x="40" y={f1(yy + 1.5)} width="54" height={f1((rh - 3.0).max(2.0))} rx="3" fill={fill} stroke="var(--border)" stroke-width="0.8" />
+                        if rh >= 12.0 {
+                            <text x="67" y={f1(yy + rh / 2.0 + 3.5)} text-anchor="middle" font-size="10" fill={if fill == "none" { "var(--muted)" } else { "var(--panel)" }}>{ text }</text>
+                            <text x={f1(lw - 2.0)} y={f1(yy + rh / 2.0 + 3.5)} text-anchor="end" font-size="11" fill="var(--muted)">{ int(u64::from(k.queued)) }</text>
+                        }
+                    </g> }
+                }) }
+                { for s.workers.iter().enumerate().filter_map(|(i, k)| match k.state {
+                    WorkerState::Stealing { victim, .. } | WorkerState::Probing { victim, .. } => Some((i, victim as usize)),
+                    _ => None,
+                }).map(|(thief, victim)| {
+                    let (ya, yb) = (y(victim) + rh / 2.0, y(thief) + rh / 2.0);
+                    html! { <path d={format!("M 40 {ya:.1} C 24 {ya:.1}, 24 {yb:.1}, 40 {yb:.1}")} fill="none" stroke="var(--c3)" stroke-width="2" /> }
+                }) }
+            </svg>
+            <svg class="ws-plot" height={f1(h)} viewBox={format!("0 0 {PW} {h}")} preserveAspectRatio="none" aria-hidden="true">
+                { for s.workers.iter().enumerate().map(|(i, k)| {
+                    let yy = y(i);
+                    if blocks {
+                        let n = k.queued.min(40);
+                        let bw = PW / scale.max(16.0);
+                        html! { <>{ for (0..n).map(|j| html! {
+                            <rect x={f1(bw * f64::from(j))} y={f1(yy + 2.5)} width={f1(bw * 0.85)} height={f1(rh - 5.0)} fill="var(--c2)" />
+                        }) }</> }
+                    } else {
+                        let len = PW * (f64::from(k.queued) / scale).min(1.0);
+                        html! { <rect x="0" y={f1(yy + rh * 0.15)} width={f1(len)} height={f1(rh * 0.7)} fill="var(--c2)" /> }
                     }
-                    WorkerState::Stealing { .. } => ("var(--c4)", "steal".into()),
-                    WorkerState::Probing { .. } => ("var(--c5)", "probe".into()),
-                    WorkerState::Idle => ("none", "idle".into()),
-                    WorkerState::Waiting => ("none", "".into()),
-                };
-                let queue = if blocks {
-                    let n = k.queued.min(40);
-                    let bw = (qspan / scale).min(12.0);
-                    html! { <>{ for (0..n).map(|j| html! {
-                        <rect x={f1(q0 + bw * f64::from(j))} y={f1(yy + 3.0)} width={f1((bw - 1.5).max(1.0))} height={f1(rh - 7.0)} rx="1.5" fill="var(--c2)" />
-                    }) }</> }
-                } else {
-                    let len = qspan * (f64::from(k.queued) / scale).min(1.0);
-                    html! { <rect x={f1(q0)} y={f1(yy + rh * 0.15)} width={f1(len)} height={f1(rh * 0.7)} fill="var(--c2)" /> }
-                };
-                html! { <g>
-                    if rh >= 12.0 {
-                        <text x="2" y={f1(yy + rh / 2.0 + 3.5)} font-size="10" fill="var(--fg)">{ format!("W{}", i + 1) }</text>
-                    }
-                    <rect x="28" y={f1(yy + 2.0)} width="56" height={f1((rh - 4.0).max(2.0))} rx="3" fill={state_fill} fill-opacity="0.85" stroke="var(--border)" stroke-width="0.6" />
-                    if rh >= 12.0 {
-                        <text x="56" y={f1(yy + rh / 2.0 + 3.5)} text-anchor="middle" font-size="9" fill={if state_fill == "none" { "var(--muted)" } else { "var(--bg)" }}>{ state_text }</text>
-                    }
-                    { queue }
-                    if rh >= 12.0 {
-                        <text x={f1(GW - 4.0)} y={f1(yy + rh / 2.0 + 3.5)} text-anchor="end" font-size="10" fill="var(--muted)">{ int(u64::from(k.queued)) }</text>
-                    }
-                </g> }
-            }) }
-            { for s.workers.iter().enumerate().filter_map(|(i, k)| match k.state {
-                WorkerState::Stealing { victim, .. } | WorkerState::Probing { victim, .. } => Some((i, victim as usize)),
-                _ => None,
-            }).map(|(thief, victim)| {
-                let (ya, yb) = (y(victim) + rh / 2.0, y(thief) + rh / 2.0);
-                html! { <path d={format!("M 88 {ya:.1} C 78 {ya:.1}, 78 {yb:.1}, 88 {yb:.1}")} fill="none" stroke="var(--c3)" stroke-width="1.5" /> }
-            }) }
-        </svg>
+                }) }
+            </svg>
+        </div>
     }
 }
 
@@ -613,7 +644,7 @@ fn LiveRun(props: &LiveProps) -> Html {
         <section class="live" aria-label="The run, live">
             <h3>{ format!("The run with {}, live", policy_label(&params.policy)) }</h3>
             <Player running={*running} speed={*speed} speeds={vec![0.25, 0.5, 1.0, 2.0, 4.0]} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
-                status={format!("t = {} · {} of {} tasks done · {} steals", ms(t), int(u64::from(s.done)), int(u64::from(s.total)), int(u64::from(s.steals)))} id_prefix={id.clone()} />
+                status={format!("t = {} · {} of {} tasks done · {} steal{}", ms(t), int(u64::from(s.done)), int(u64::from(s.total)), int(u64::from(s.steals)), if s.steals == 1 { "" } else { "s" })} id_prefix={id.clone()} />
             <p class="ws-narration" aria-live="polite" data-testid="narration">{ narrate(s) }</p>
             <figure class="chart">
                 <figcaption><span class="chart-title">{"Workers: what each runs now, and its queue"}</span></figcaption>

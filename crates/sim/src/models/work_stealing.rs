@@ -116,28 +116,28 @@ impl Default for Params {
 }
 
 const SIZE_OPTIONS: &[(&str, &str)] = &[
-    ("unit", "Equal (every task the mean)"),
+    ("unit", "Equal"),
     ("uniform", "Uniform, 1∶10 spread"),
     ("exponential", "Exponential"),
-    ("pareto", "Heavy-tailed (Pareto α = 1.5)"),
+    ("pareto", "Heavy-tailed (Pareto 1.5)"),
 ];
 const PLACEMENT_OPTIONS: &[(&str, &str)] = &[
     ("book", "The book's 16∶4∶2∶0"),
     ("round_robin", "Round-robin (even)"),
     ("random", "Random"),
-    ("zipf", "Zipf-like (skew below)"),
+    ("zipf", "Zipf-like (see skew)"),
     ("one", "All on worker 1"),
 ];
 const POLICY_OPTIONS: &[(&str, &str)] = &[
-    ("half_busiest", "Steal half from the busiest"),
-    ("half_random", "Steal half from a random victim"),
-    ("one_busiest", "Steal one from the busiest"),
-    ("one_random", "Steal one from a random victim"),
+    ("half_busiest", "Half, from the busiest"),
+    ("half_random", "Half, from a random victim"),
+    ("one_busiest", "One, from the busiest"),
+    ("one_random", "One, from a random victim"),
     ("none", "No stealing"),
 ];
 const END_OPTIONS: &[(&str, &str)] = &[
-    ("opposite", "Opposite end: oldest first (Cilk, Tokio)"),
-    ("same", "Owner's end: newest first"),
+    ("opposite", "Opposite end (oldest)"),
+    ("same", "Owner's end (newest)"),
 ];
 
 static KNOBS: &[Knob] = &[
@@ -194,7 +194,7 @@ static KNOBS: &[Knob] = &[
         key: "steal_end",
         label: "Thief takes from",
         unit: "",
-        help: "Owners run their newest task first; thieves take from the other end or the same one.",
+        help: "Owners run their newest task first; thieves take the oldest (as Cilk and Tokio do) or the newest.",
         kind: KnobKind::Choice { options: END_OPTIONS },
     },
     Knob {
