@@ -527,6 +527,7 @@ fn LiveRun(props: &LiveProps) -> Html {
     let running = use_state(|| false);
     let speed = use_state(|| 1.0f64);
     let horizon = report.gantt.horizon_ms;
+    let span = report.makespan_ms;
     // the whole run plays in about 8 s at 1×
     let pace = report.makespan_ms.max(1e-9) / 8000.0;
     {
@@ -549,7 +550,7 @@ fn LiveRun(props: &LiveProps) -> Html {
         let (snap, live_gantt) = (snap.clone(), live_gantt.clone());
         move |s: &StealSim, t: f64| {
             snap.set(s.snapshot());
-            live_gantt.set(Some(Rc::new(s.gantt(horizon, t))));
+            live_gantt.set(Some(Rc::new(s.gantt(horizon, span, t))));
         }
     };
     let on_frame = {
@@ -619,7 +620,7 @@ fn LiveRun(props: &LiveProps) -> Html {
             let fresh = StealSim::from_params(&p, seed);
             *clock.borrow_mut() = 0.0;
             snap.set(fresh.snapshot());
-            live_gantt.set(Some(Rc::new(fresh.gantt(horizon, 0.0))));
+            live_gantt.set(Some(Rc::new(fresh.gantt(horizon, span, 0.0))));
             *sim.borrow_mut() = fresh;
             running.set(false);
         })

@@ -1152,10 +1152,11 @@ impl StealSim {
 
     /// The Gantt chart up to `now` (bars clipped there), on an axis ending at `horizon_ms`.
     /// One bar per task (and per costly steal) when there are at most [`DETAIL_TASKS`] tasks;
-    /// otherwise each worker's row is cut into bins coloured by the share of the bin spent on
-    /// tasks, with at most about [`MAX_BARS`] rectangles in all.
-    pub fn gantt(&self, horizon_ms: f64, now_ms: f64) -> Gantt {
-        build_gantt(self, horizon_ms, now_ms)
+    /// otherwise each worker's row is cut into bins over `[0, span_ms]` (the run's own length,
+    /// so a short run on a long shared axis still gets fine bins) coloured by the share of the
+    /// bin spent on tasks, with at most about [`MAX_BARS`] rectangles in all.
+    pub fn gantt(&self, horizon_ms: f64, span_ms: f64, now_ms: f64) -> Gantt {
+        build_gantt(self, horizon_ms, span_ms, now_ms)
     }
 }
 
@@ -1264,7 +1265,8 @@ pub struct Gantt {
     pub detailed: bool,
     /// Right end of the time axis, in ms.
     pub horizon_ms: f64,
-    /// Bin width of an aggregated chart, in ms (0 when detailed).
+    /// Bin width of an aggregated chart, in ms (0 when detailed); bins cover the run's own
+    /// length, which may be shorter than the axis.
     pub bin_ms: f64,
     /// Bars of worker `i` at index `i`.
     pub rows: Vec<Vec<Bar>>,
@@ -1274,7 +1276,7 @@ pub struct Gantt {
     pub steals_total: u32,
 }
 
-fn build_gantt(sim: &StealSim, horizon_ms: f64, now_ms: f64) -> Gantt {
+fn build_gantt(sim: &StealSim, horizon_ms: f64, span_ms: f64, now_ms: f64) -> Gantt {
     let w = sim.w;
     let horizon = if horizon_ms.is_finite() && horizon_ms > 0.0 {
         horizon_ms
@@ -1314,10 +1316,15 @@ fn build_gantt(sim: &StealSim, horizon_ms: f64, now_ms: f64) -> Gantt {
         }
     } else {
         let bins = (MAX_BARS / w as u32).clamp(24, 240) as usize;
-        bin_ms = horizon / bins as f64;
+        let span = if span_ms.is_finite() && span_ms > 0.0 {
+            span_ms.min(horizon)
+        } else {
+            horizon
+        };
+        bin_ms = span / bins as f64;
         let mut busy = vec![0.0f64; w * bins];
         for r in sim.runs.iter().filter(|r| r.start_ms < now_ms) {
-            let (a, b) = (r.start_ms, r.end_ms.min(now_ms).min(horizon));
+            let (a, b) = (r.start_ms, r.end_ms.min(now_ms).min(span));
             if b <= a {
                 continue;
             }
@@ -1708,8 +1715,8 @@ impl Model for WorkStealing {
         let other_end = (policy != Policy::None)
             .then(|| simulate(&work, policy, end.other(), cost, seed).summary());
         let horizon = chosen.makespan_ms.max(baseline.makespan_ms);
-        let gantt = chosen_sim.gantt(horizon, f64::INFINITY);
-        let baseline_gantt = base_sim.gantt(horizon, f64::INFINITY);
+        let gantt = chosen_sim.gantt(horizon, chosen.makespan_ms, f64::INFINITY);
+        let baseline_gantt = base_sim.gantt(horizon, baseline.makespan_ms, f64::INFINITY);
         let lower = work.lower_bound();
         let mut r = Report {
             workers: work.workers,
@@ -2049,12 +2056,37 @@ mod tests {
         let r = run(&p, 1);
         let mut sim = StealSim::from_params(&p, 1);
         sim.advance_to(0.003);
-        let g = sim.gantt(16.0, sim.now_ms());
+        let g = sim.gantt(16.0, 6.0, sim.now_ms());
         assert!(g.rows.iter().flatten().all(|b| b.end_ms <= 3.0));
         sim.run_to_end();
-        assert_eq!(sim.gantt(16.0, f64::INFINITY), r.gantt);
+        assert_eq!(sim.gantt(16.0, 6.0, f64::INFINITY), r.gantt);
         assert_eq!(sim.now(), 0.006);
         assert!(sim.is_done() && !sim.step() && sim.next_event_time().is_none());
+        // an aggregated chart, played live, ends as the report's, with bins over its own run
+        let p = Params {
+            workers: 12,
+            tasks: 5_000,
+            sizes: "exponential".into(),
+            placement: "zipf".into(),
+            policy: "half_random".into(),
+            ..Params::default()
+        };
+        let r = run(&p, 3);
+        assert!(!r.gantt.detailed);
+        assert!(r.gantt.bin_ms < r.baseline_gantt.bin_ms / 2.0);
+        let mut sim = StealSim::from_params(&p, 3);
+        sim.advance_to(r.makespan_ms / 2000.0);
+        let half = sim.gantt(r.gantt.horizon_ms, r.makespan_ms, sim.now_ms());
+        assert!(half
+            .rows
+            .iter()
+            .flatten()
+            .all(|b| b.start_ms < r.makespan_ms / 2.0 + half.bin_ms));
+        sim.run_to_end();
+        assert_eq!(
+            sim.gantt(r.gantt.horizon_ms, r.makespan_ms, f64::INFINITY),
+            r.gantt
+        );
     }
 
     #[test]
