@@ -355,7 +355,7 @@ fn legend(g: &Gantt) -> Html {
         ]
     } else {
         vec![
-            ("ws-own", "share of time busy (darker = busier)"),
+            ("ws-own", "share of time busy (fainter = more idle)"),
             ("ws-mark", "steals (a sample)"),
             ("ws-bound", "lower bound"),
         ]
