@@ -11,6 +11,7 @@ pub mod autoscaling_calculator;
 pub mod consistent_hashing;
 pub mod load_balancer;
 pub mod rate_limiters;
+pub mod work_stealing;
 
 type ViewFn = fn(WidgetCtx) -> Html;
 
@@ -20,6 +21,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
     ("load-balancer", |ctx| html! { <load_balancer::View ctx={ctx} /> }),
     ("rate-limiters", |ctx| html! { <rate_limiters::View ctx={ctx} /> }),
+    ("work-stealing", |ctx| html! { <work_stealing::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
 ];
 

@@ -164,8 +164,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "work-stealing",
         page: 24,
         title: "Work stealing",
-        summary: "Workers stealing from each other: Gantt chart, makespan and efficiency.",
-        model: None,
+        summary: "Idle workers take queued tasks from busy ones: the book's 16∶4∶2∶0 step by step, then any mix of workers, task sizes, skew, policy and steal cost, judged against the lower bound.",
+        model: Some(ModelEntry::of::<models::work_stealing::WorkStealing>()),
     },
     Widget {
         slug: "consistent-hashing",
