@@ -1,6 +1,7 @@
 // hot-shard (book page 22): the floor, the celebrity's share and each placement's peak on screen,
 // equal to the native core; a control changes them; splitting the celebrity lowers the floor.
 import { test, expect } from '@playwright/test';
+import fs from 'node:fs';
 import { runCli, watchConsole, metricText } from './helpers.mjs';
 
 const slug = 'hot-shard';
@@ -71,4 +72,15 @@ test('hot-shard: no skew lands on balls-into-bins theory', async ({ page }) => {
     expect(m - 1).toBeLessThan(2.5 * (cli.noise_theory - 1));
   }
   expect(problems()).toEqual([]);
+});
+
+test('hot-shard: the browser export equals the native CLI byte for byte', async ({ page }) => {
+  const knobs = { servers: '12', skew: '1.2', celebrity: '25', split: '4', assign: 'round', vnodes: '20' };
+  await page.goto(`/widget/${slug}?${new URLSearchParams({ ...knobs, seed: '7' })}`);
+  await ready(page);
+  await expect(page.getByRole('button', { name: 'Export JSON' })).toBeEnabled();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  const browser = fs.readFileSync(await download.path(), 'utf8');
+  const args = ['run', slug, '--seed', '7', ...Object.entries(knobs).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+  expect(browser).toBe(runCli(args));
 });
