@@ -214,14 +214,15 @@ fn zipf_from_logs(logs: &[f64], s: f64) -> (Vec<f64>, f64) {
 /// integration of `x · n φ(x) Φ(x)^(n−1)` (1 → 0, 2 → 1/√π ≈ 0.5642, 8 → 1.4236).
 pub fn expected_max_normal(n: u32) -> f64 {
     let n = f64::from(n.max(1));
-    let h = 0.002;
+    // the integrand is smooth and vanishes at both ends: a plain sum on a 0.01 grid is exact to
+    // far below the precision shown
+    let h = 0.01;
     let mut sum = 0.0;
-    let mut x = -9.0;
-    while x <= 9.0 {
+    for i in 0..=1800 {
+        let x = -9.0 + f64::from(i) * h;
         let phi = libm::exp(-0.5 * x * x) / libm::sqrt(2.0 * core::f64::consts::PI);
         let cdf = 0.5 * libm::erfc(-x / core::f64::consts::SQRT_2);
         sum += x * n * phi * libm::pow(cdf, n - 1.0) * h;
-        x += h;
     }
     sum
 }
