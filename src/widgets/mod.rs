@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 pub mod autoscaling_calculator;
 pub mod consistent_hashing;
+pub mod hot_shard;
 pub mod load_balancer;
 pub mod rate_limiters;
 pub mod work_stealing;
@@ -20,6 +21,7 @@ type ViewFn = fn(WidgetCtx) -> Html;
 pub static VIEWS: &[(&str, ViewFn)] = &[
     ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
     ("load-balancer", |ctx| html! { <load_balancer::View ctx={ctx} /> }),
+    ("hot-shard", |ctx| html! { <hot_shard::View ctx={ctx} /> }),
     ("rate-limiters", |ctx| html! { <rate_limiters::View ctx={ctx} /> }),
     ("work-stealing", |ctx| html! { <work_stealing::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),

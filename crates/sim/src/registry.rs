@@ -122,8 +122,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "hot-shard",
         page: 22,
         title: "Hot shard",
-        summary: "Zipf-popular keys on mod-N, virtual shards and a ring; the celebrity key.",
-        model: None,
+        summary: "Zipf-popular keys on mod-N, virtual shards and a ring; the celebrity key and splitting it.",
+        model: Some(ModelEntry::of::<models::hot_shard::HotShard>()),
     },
     Widget {
         slug: "thundering-herd",

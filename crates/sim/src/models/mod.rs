@@ -3,6 +3,7 @@
 
 pub mod autoscaling_calculator;
 pub mod consistent_hashing;
+pub mod hot_shard;
 pub mod load_balancer;
 pub mod rate_limiters;
 pub mod work_stealing;
