@@ -160,6 +160,15 @@ fn goodput_chart(r: &Report, offered: f64) -> Rc<ChartSpec> {
         .fold(r.capacity, f64::max)
         .max(offered);
     series.push(Series::new(
+        "this run (table above)",
+        Kind::Points,
+        3,
+        r.modes
+            .iter()
+            .map(|m| (m.offered_rate, m.goodput))
+            .collect(),
+    ));
+    series.push(Series::new(
         "ceiling min(offered, capacity)",
         Kind::Dashed,
         5,

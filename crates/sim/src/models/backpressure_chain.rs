@@ -74,7 +74,7 @@ pub const SWEEP: [f64; 10] = [0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.
 /// Most arrivals simulated per sweep point (the point's duration shrinks to keep to it).
 const SWEEP_MAX_ARRIVALS: f64 = 2_500.0;
 /// Most arrivals simulated in the main runs.
-const MAX_ARRIVALS: f64 = 60_000.0;
+const MAX_ARRIVALS: f64 = 30_000.0;
 
 // ---------------------------------------------------------------------------------------------
 // Params
@@ -240,7 +240,7 @@ impl ParamsTrait for Params {
         KNOBS
     }
 
-    /// Long runs at high rates are shortened so that a run simulates at most 60 000 arrivals.
+    /// Long runs at high rates are shortened so that a run simulates at most 30 000 arrivals.
     fn check(&mut self, notices: &mut Vec<Notice>) {
         let max_d = (MAX_ARRIVALS / self.offered_rate.max(RATE_MIN)).max(DURATION_MIN);
         if self.duration_s > max_d {
@@ -1046,15 +1046,16 @@ pub fn run_mode(p: &Params, mode: Mode, rate: f64, duration: f64, seed: u64) -> 
     sim.measure()
 }
 
-/// Seconds simulated per sweep point at `rate`: long enough to reach steady state
-/// (6 user timeouts) where affordable, short enough to stay under 20 000 arrivals.
+/// Seconds simulated per sweep point at `rate`: at most `duration_s`; about 2 500 arrivals, but
+/// no less than six user timeouts (so a queue has time to outgrow the timeout), and never more
+/// than 12 000 arrivals.
 fn sweep_duration(p: &Params, rate: f64) -> f64 {
     let d = p.duration_s;
     let cheap = (SWEEP_MAX_ARRIVALS / rate).min(d);
     let steady = (6.0 * p.timeout_ms / 1000.0).min(d);
     cheap
         .max(steady)
-        .min(20_000.0 / rate)
+        .min(12_000.0 / rate)
         .max(DURATION_MIN.min(d))
 }
 
