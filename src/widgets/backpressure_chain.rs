@@ -280,7 +280,7 @@ fn LiveChain(props: &LiveProps) -> Html {
             <dl class="metrics">
                 { metric("live_goodput", "Goodput, last second", format!("{} req/s", s.goodput_last_s), None, Tone::Plain) }
                 { metric("live_gateway_queue", "Gateway queue", int(u64::from(s.hops.first().map(|h| h.queued).unwrap_or(0))), None, Tone::Plain) }
-                { metric("live_orphans", "Work for users who left", int(u64::from(s.hops.iter().map(|h| h.busy_orphans + h.queued_orphans).sum::<u32>())), Some("requests held at some hop".into()), Tone::Plain) }
+                { metric("live_orphans", "Held for callers who left", int(u64::from(s.hops.iter().map(|h| h.busy_orphans + h.queued_orphans).sum::<u32>())), Some("queued or on a worker, summed over the hops".into()), Tone::Plain) }
             </dl>
         </section>
     }
@@ -343,6 +343,9 @@ fn chain_svg(s: &ChainSnapshot, p: &Params) -> Html {
                     </g>
                 }
             }) }
+            if bp {
+                <text x="90" y={format!("{:.0}", top + 1.0)} font-size="9" fill="var(--c2)">{"credits"}</text>
+            }
             <rect x="104" y={format!("{:.0}", h_total - 14.0)} width="10" height="10" fill="var(--c0)" />
             <text x="118" y={format!("{:.0}", h_total - 5.0)} font-size="10" fill="var(--muted)">{"caller still waiting"}</text>
             <rect x="232" y={format!("{:.0}", h_total - 14.0)} width="10" height="10" fill="var(--c4)" />
