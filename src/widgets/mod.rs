@@ -8,6 +8,7 @@ use crate::chrome::host::WidgetCtx;
 use yew::prelude::*;
 
 pub mod autoscaling_calculator;
+pub mod backpressure_chain;
 pub mod consistent_hashing;
 pub mod hot_shard;
 pub mod load_balancer;
@@ -23,6 +24,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("load-balancer", |ctx| html! { <load_balancer::View ctx={ctx} /> }),
     ("hot-shard", |ctx| html! { <hot_shard::View ctx={ctx} /> }),
     ("rate-limiters", |ctx| html! { <rate_limiters::View ctx={ctx} /> }),
+    ("backpressure-chain", |ctx| html! { <backpressure_chain::View ctx={ctx} /> }),
     ("work-stealing", |ctx| html! { <work_stealing::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
 ];

@@ -150,8 +150,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "backpressure-chain",
         page: 23,
         title: "Back-pressure chain",
-        summary: "Bounded queues, timeouts and shedding along a five-hop call chain.",
-        model: None,
+        summary: "Bounded queues, timeouts and shedding along a user → gateway → A → B → database chain: where goodput collapses and where back-pressure saves it.",
+        model: Some(ModelEntry::of::<models::backpressure_chain::BackpressureChain>()),
     },
     Widget {
         slug: "autoscaling-strategies",

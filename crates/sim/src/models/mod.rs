@@ -2,6 +2,7 @@
 //! and its tests; the registry ([`crate::registry`]) names it.
 
 pub mod autoscaling_calculator;
+pub mod backpressure_chain;
 pub mod consistent_hashing;
 pub mod hot_shard;
 pub mod load_balancer;
