@@ -2,6 +2,7 @@
 //! and its tests; the registry ([`crate::registry`]) names it.
 
 pub mod autoscaling_calculator;
+pub mod autoscaling_strategies;
 pub mod consistent_hashing;
 pub mod load_balancer;
 pub mod rate_limiters;
