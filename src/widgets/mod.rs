@@ -8,6 +8,7 @@ use crate::chrome::host::WidgetCtx;
 use yew::prelude::*;
 
 pub mod autoscaling_calculator;
+pub mod autoscaling_strategies;
 pub mod consistent_hashing;
 pub mod load_balancer;
 pub mod rate_limiters;
@@ -20,6 +21,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
     ("load-balancer", |ctx| html! { <load_balancer::View ctx={ctx} /> }),
     ("rate-limiters", |ctx| html! { <rate_limiters::View ctx={ctx} /> }),
+    ("autoscaling-strategies", |ctx| html! { <autoscaling_strategies::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
 ];
 
