@@ -75,7 +75,11 @@ pub fn View(props: &Props) -> Html {
         ),
         {
             let (report, p) = (report.clone(), p.clone());
-            move |_| report.as_ref().map(|r| (cost_chart(r), day_chart(r, &p)))
+            move |_| {
+                report
+                    .as_ref()
+                    .map(|r| (cost_chart(r, &p), day_chart(r, &p)))
+            }
         },
     );
     let Some(r) = report else {
@@ -110,27 +114,27 @@ pub fn View(props: &Props) -> Html {
         </dl>
         if let Some((cost, day)) = (*charts).clone() {
             <div class="grid2">
-                <Chart spec={cost} height={260} caption="Cost against quality: instance-hours paid and share of requests over the SLO, one dot per strategy" />
+                <Chart spec={cost} height={260} caption={format!("Cost against quality: each line is one strategy sized for 40–90 % utilisation; dots are this run ({} %)", sig3(p.target_util))} />
                 <Chart spec={day} height={260} caption={format!("Demand and the {} fleet's ready capacity over the day", name(&p.strategy).to_lowercase())} />
             </div>
         }
         <div class="table-wrap">
             <table class="data as2-table" aria-label="The book's table against the measurements">
                 <thead>
-                    <tr><th>{"strategy"}</th><th>{"book: response"}</th><th>{"spike answered"}</th><th>{"book: stability"}</th><th>{"scaling actions"}</th><th>{"book: cost"}</th><th>{"instance-hours"}</th><th>{"late"}</th><th>{"short minutes"}</th></tr>
+                    <tr><th>{"strategy"}</th><th>{"response: book → spike answered"}</th><th>{"stability: book → scaling actions"}</th><th>{"cost: book → instance-hours"}</th><th>{"late"}</th><th>{"short min"}</th></tr>
                 </thead>
                 <tbody>
                     { for r.fleets.iter().map(|f| {
                         let (br, bs, bc) = book(&f.key);
                         html! { <tr class={classes!((f.key == p.strategy).then_some("as2-sel"))}>
                             <th scope="row">{ name(&f.key) }</th>
-                            <td>{ br }</td><td>{ response(f, spike) }</td>
-                            <td>{ bs }</td><td>{ f.actions }</td>
-                            <td>{ bc }</td><td>{ format!("{:.1} ({:.2}×)", f.instance_hours, f.cost_vs_ideal) }</td>
+                            <td><span class="as2-book">{ br }</span>{" → "}<strong>{ response(f, spike) }</strong></td>
+                            <td><span class="as2-book">{ bs }</span>{" → "}<strong>{ f.actions }</strong></td>
+                            <td><span class="as2-book">{ bc }</span>{" → "}<strong>{ format!("{:.1}", f.instance_hours) }</strong>{ format!(" ({:.2}×)", f.cost_vs_ideal) }</td>
                             <td>{ pct(f.late_fraction, 2) }</td><td>{ f.short_minutes }</td>
                         </tr> }
                     }) }
-                    <tr class="as2-ml"><th scope="row">{"ML-based"}</th><td>{"fast"}</td><td colspan="2">{"not modelled: set the forecast to “oracle” for the best any forecaster could do"}</td><td>{"low–med"}</td><td colspan="2">{"—"}</td><td>{"high"}</td><td>{"—"}</td></tr>
+                    <tr class="as2-ml"><th scope="row">{"ML-based"}</th><td colspan="5">{"book: fast, low–med stability, high cost. Not modelled; set the forecast to “oracle” to see the best any forecaster could do."}</td></tr>
                 </tbody>
             </table>
         </div>
@@ -161,24 +165,43 @@ pub fn View(props: &Props) -> Html {
     }
 }
 
-fn cost_chart(r: &Report) -> Rc<ChartSpec> {
-    let series = r
-        .fleets
-        .iter()
-        .map(|f| {
-            Series::new(
-                name(&f.key),
-                Kind::Points,
-                colour(&f.key),
-                vec![(f.instance_hours, 100.0 * f.late_fraction)],
-            )
-        })
-        .collect();
+fn cost_chart(r: &Report, p: &Params) -> Rc<ChartSpec> {
+    let mut series = Vec::new();
+    let (mut lo, mut hi) = (f64::MAX, 0.0f64);
+    for (key, _) in STRATEGIES {
+        let pts: Vec<(f64, f64)> = r
+            .frontier
+            .iter()
+            .filter(|f| f.key == *key)
+            .map(|f| (f.instance_hours, f.late_pct))
+            .collect();
+        for &(_, y) in &pts {
+            if y > 0.0 {
+                lo = lo.min(y);
+            }
+            hi = hi.max(y);
+        }
+        series.push(Series::new(name(key), Kind::Line, colour(key), pts));
+    }
+    for f in &r.fleets {
+        series.push(Series::new(
+            format!(
+                "{} at {} %",
+                name(&f.key).to_lowercase(),
+                sig3(p.target_util)
+            ),
+            Kind::Points,
+            colour(&f.key),
+            vec![(f.instance_hours, 100.0 * f.late_fraction)],
+        ));
+    }
+    let y_log = lo > 0.0 && hi > 20.0 * lo;
     Rc::new(ChartSpec {
         title: "Instance-hours vs late requests".into(),
         x_label: "instance-hours".into(),
         y_label: "late (%)".into(),
-        y_min: Some(0.0),
+        y_log,
+        y_min: if y_log { None } else { Some(0.0) },
         series,
         marks: vec![Mark {
             x: r.ideal_instance_hours,
@@ -345,29 +368,26 @@ fn LiveDay(props: &LiveProps) -> Html {
     });
     let s: &DaySnapshot = &snap;
     let clock_min = s.minute;
+    let scale = 1.15 * sim.borrow().peak_demand();
     html! {
         <section class="live" aria-label="The day, live">
             <h3>{"The three fleets, live"}</h3>
             <Player running={*running} speed={*speed} speeds={SPEEDS.to_vec()} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
                 status={format!("{} · minute {} of {} · demand {} req/s{}", hhmm(clock_min), clock_min, DAY_MIN, sig3(s.demand), if s.spike_on { " · SPIKE" } else { "" })} id_prefix={id.clone()} />
             if let Some(b) = skip { <p class="as2-tools">{ b }</p> }
-            { fleets_svg(s, params) }
+            { fleets_svg(s, params, scale) }
             <p class="as2-key">{"Filled: ready instances · outlined: starting (paid, not serving) · bar: ready capacity, with demand marked by the line."}</p>
         </section>
     }
 }
 
 /// One row per fleet: its instances as boxes, then its capacity bar with demand marked.
-fn fleets_svg(s: &DaySnapshot, p: &Params) -> Html {
+fn fleets_svg(s: &DaySnapshot, p: &Params, scale: f64) -> Html {
     const W: f64 = 600.0;
     const ROW: f64 = 64.0;
     const BOXES: u32 = 40;
-    let top_cap = s
-        .fleets
-        .iter()
-        .map(|f| f64::from(f.ready) * p.capacity)
-        .fold(s.demand, f64::max)
-        .max(1.0);
+    // a fixed scale for the whole day: a little above its highest demand
+    let top_cap = scale.max(1.0);
     let h = ROW * STRATEGIES.len() as f64 + 4.0;
     let label = s
         .fleets
@@ -394,8 +414,8 @@ fn fleets_svg(s: &DaySnapshot, p: &Params) -> Html {
                 let start_boxes = total.div_ceil(per).saturating_sub(ready_boxes);
                 let cap = f64::from(f.ready) * p.capacity;
                 let bar_w = W - 10.0;
-                let cap_w = bar_w * cap / top_cap;
-                let dem_x = 5.0 + bar_w * s.demand / top_cap;
+                let cap_w = bar_w * (cap / top_cap).min(1.0);
+                let dem_x = 5.0 + bar_w * (s.demand / top_cap).min(1.0);
                 let short = s.minute > 0 && s.demand >= cap;
                 html! {
                     <g>

@@ -571,6 +571,11 @@ impl DaySim {
         &self.demand
     }
 
+    /// The highest demand of the day, req/s (a fixed scale for drawing).
+    pub fn peak_demand(&self) -> f64 {
+        self.demand.iter().copied().fold(0.0, f64::max)
+    }
+
     /// The hourly plan of the scheduled strategy.
     pub fn schedule(&self) -> &[u32] {
         &self.schedule
@@ -812,6 +817,22 @@ pub struct FleetReport {
     pub starting: Vec<u32>,
 }
 
+/// One strategy's cost and quality on the same day at one target utilisation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrontierPoint {
+    /// Strategy key.
+    pub key: String,
+    /// Target utilisation of the run, percent.
+    pub target_util: f64,
+    /// Instance-hours paid.
+    pub instance_hours: f64,
+    /// Share of requests over the SLO, percent.
+    pub late_pct: f64,
+}
+
+/// Target utilisations swept for the cost/quality frontier (the current one is added).
+pub const FRONTIER_TARGETS: &[f64] = &[40.0, 50.0, 60.0, 70.0, 80.0, 90.0];
+
 /// The report of one day.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -827,6 +848,9 @@ pub struct Report {
     pub spike_window: (u32, u32),
     /// The strategies, in [`STRATEGIES`] order.
     pub fleets: Vec<FleetReport>,
+    /// The same day (same seed) at each of [`FRONTIER_TARGETS`] and the current target
+    /// utilisation, ordered by strategy then target: what each strategy buys per instance-hour.
+    pub frontier: Vec<FrontierPoint>,
     /// Plain-language findings.
     pub notes: Vec<String>,
 }
@@ -887,6 +911,46 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
     out
 }
 
+/// Run the day at each frontier target utilisation (and the current one).
+fn frontier(p: &Params, seed: u64) -> Vec<FrontierPoint> {
+    let mut targets: Vec<f64> = FRONTIER_TARGETS.to_vec();
+    if !targets.contains(&p.target_util) {
+        targets.push(p.target_util);
+        targets.sort_by(f64::total_cmp);
+    }
+    let runs: Vec<(f64, DaySim)> = targets
+        .iter()
+        .map(|&t| {
+            let mut sim = DaySim::new(
+                &Params {
+                    target_util: t,
+                    ..p.clone()
+                },
+                seed,
+            );
+            sim.run_to_end();
+            (t, sim)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, (key, _)) in STRATEGIES.iter().enumerate() {
+        for (t, sim) in &runs {
+            let f = &sim.fleets[i];
+            out.push(FrontierPoint {
+                key: (*key).to_string(),
+                target_util: *t,
+                instance_hours: f.instance_minutes as f64 / 60.0,
+                late_pct: if f.requests > 0.0 {
+                    100.0 * f.late / f.requests
+                } else {
+                    0.0
+                },
+            });
+        }
+    }
+    out
+}
+
 impl Model for AutoscalingStrategies {
     type Params = Params;
     type Report = Report;
@@ -941,6 +1005,7 @@ impl Model for AutoscalingStrategies {
             ideal_instance_hours: ideal,
             spike_window: p.spike_window(),
             fleets,
+            frontier: frontier(&p, seed),
             notes: Vec::new(),
         };
         r.notes = notes(&p, &r);
@@ -1152,6 +1217,44 @@ mod tests {
         assert_eq!(r.demand.len(), 1440);
         assert_eq!(r.expected.len(), 144);
         assert!(!r.notes.is_empty());
+    }
+
+    #[test]
+    fn frontier_buys_fewer_late_requests_with_more_instance_hours() {
+        let r = run(
+            &Params {
+                noise_pct: 0.0,
+                spike_pct: 0.0,
+                ..Params::default()
+            },
+            1,
+        );
+        assert_eq!(r.frontier.len(), 3 * FRONTIER_TARGETS.len());
+        for (key, _) in STRATEGIES {
+            let pts: Vec<&FrontierPoint> = r.frontier.iter().filter(|f| f.key == *key).collect();
+            // the run at the current target is the fleet itself
+            let here = pts
+                .iter()
+                .find(|f| f.target_util == 70.0)
+                .unwrap_or_else(|| panic!("70"));
+            let fleet = r.fleet(key).unwrap_or_else(|| panic!("{key}"));
+            assert!((here.instance_hours - fleet.instance_hours).abs() < 1e-9);
+            // lower target → more instance-hours (the scheduled plan is monotone in it)
+            if *key == "scheduled" {
+                for w in pts.windows(2) {
+                    assert!(w[0].instance_hours >= w[1].instance_hours, "{w:?}");
+                    assert!(w[0].late_pct <= w[1].late_pct + 1e-12, "{w:?}");
+                }
+            }
+        }
+        let r = run(
+            &Params {
+                target_util: 65.0,
+                ..Params::default()
+            },
+            1,
+        );
+        assert_eq!(r.frontier.len(), 3 * (FRONTIER_TARGETS.len() + 1));
     }
 
     #[test]
