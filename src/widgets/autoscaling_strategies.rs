@@ -49,6 +49,15 @@ fn response(f: &FleetReport, spike: bool) -> String {
     }
 }
 
+/// A knob value: whole numbers without decimals, others to three significant figures.
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e6 {
+        format!("{x:.0}")
+    } else {
+        sig3(x)
+    }
+}
+
 fn hhmm(minute: u32) -> String {
     format!("{:02}:{:02}", (minute / 60) % 24, minute % 60)
 }
@@ -100,9 +109,9 @@ pub fn View(props: &Props) -> Html {
     html! {
         <>
         <p class="callout">
-            { format!("One day: demand follows a daily curve peaking at {} req/s at 14:00", sig3(p.peak_rate)) }
-            { if spike { format!(", with an unannounced +{} % flash crowd {}–{}. ", sig3(p.spike_pct), hhmm(s0), hhmm(s1)) } else { ". ".into() } }
-            { format!("Instances serve {} req/s each and take {} min to start. A request is late past {} ms.", sig3(p.capacity), p.startup_min, sig3(p.slo_ms)) }
+            { format!("One day: demand follows a daily curve peaking at {} req/s at 14:00", num(p.peak_rate)) }
+            { if spike { format!(", with an unannounced +{} % flash crowd {}–{}. ", num(p.spike_pct), hhmm(s0), hhmm(s1)) } else { ". ".into() } }
+            { format!("Instances serve {} req/s each and take {} min to start. A request is late past {} ms.", num(p.capacity), p.startup_min, num(p.slo_ms)) }
         </p>
         <dl class="metrics as2-three">
             { for r.fleets.iter().map(|f| metric(&format!("late_{}", f.key), &format!("{}: late", name(&f.key)), pct(f.late_fraction, 2),
@@ -114,7 +123,7 @@ pub fn View(props: &Props) -> Html {
         </dl>
         if let Some((cost, day)) = (*charts).clone() {
             <div class="grid2">
-                <Chart spec={cost} height={260} caption={format!("Cost against quality: each line is one strategy sized for 40–90 % utilisation; dots are this run ({} %)", sig3(p.target_util))} />
+                <Chart spec={cost} height={260} caption={format!("Cost against quality: each line is one strategy sized for 40–90 % utilisation; dots are this run ({} %)", num(p.target_util))} />
                 <Chart spec={day} height={260} caption={format!("Demand and the {} fleet's ready capacity over the day", name(&p.strategy).to_lowercase())} />
             </div>
         }
@@ -138,7 +147,7 @@ pub fn View(props: &Props) -> Html {
                 </tbody>
             </table>
         </div>
-        <p class="as2-key">{ format!("Ideal fleet (exactly what each minute needs at {} % utilisation, no start-up delay): {:.1} instance-hours. Scheduled plan by hour: {}.", sig3(p.target_util), r.ideal_instance_hours, r.schedule.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" ")) }</p>
+        <p class="as2-key">{ format!("Ideal fleet (exactly what each minute needs at {} % utilisation, no start-up delay): {:.1} instance-hours. Scheduled plan by hour: {}.", num(p.target_util), r.ideal_instance_hours, r.schedule.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" ")) }</p>
         { notes(&r.notes) }
         <LiveDay params={p.clone()} seed={ctx.seed} id={ctx.id.clone()} />
         <section class="explain">
@@ -188,7 +197,7 @@ fn cost_chart(r: &Report, p: &Params) -> Rc<ChartSpec> {
             format!(
                 "{} at {} %",
                 name(&f.key).to_lowercase(),
-                sig3(p.target_util)
+                num(p.target_util)
             ),
             Kind::Points,
             colour(&f.key),
@@ -381,14 +390,15 @@ fn LiveDay(props: &LiveProps) -> Html {
     }
 }
 
-/// One row per fleet: its instances as boxes, then its capacity bar with demand marked.
+/// One row per fleet: its name, its state in words, its instances as boxes, then its ready
+/// capacity as a bar with the minute's demand marked.
 fn fleets_svg(s: &DaySnapshot, p: &Params, scale: f64) -> Html {
-    const W: f64 = 600.0;
-    const ROW: f64 = 64.0;
-    const BOXES: u32 = 40;
+    const W: f64 = 360.0;
+    const ROW: f64 = 78.0;
+    const BOXES: u32 = 24;
     // a fixed scale for the whole day: a little above its highest demand
     let top_cap = scale.max(1.0);
-    let h = ROW * STRATEGIES.len() as f64 + 4.0;
+    let h = ROW * STRATEGIES.len() as f64;
     let label = s
         .fleets
         .iter()
@@ -413,27 +423,30 @@ fn fleets_svg(s: &DaySnapshot, p: &Params, scale: f64) -> Html {
                 let ready_boxes = f.ready.div_ceil(per);
                 let start_boxes = total.div_ceil(per).saturating_sub(ready_boxes);
                 let cap = f64::from(f.ready) * p.capacity;
-                let bar_w = W - 10.0;
+                let bar_w = W - 8.0;
                 let cap_w = bar_w * (cap / top_cap).min(1.0);
-                let dem_x = 5.0 + bar_w * (s.demand / top_cap).min(1.0);
+                let dem_x = 4.0 + bar_w * (s.demand / top_cap).min(1.0);
                 let short = s.minute > 0 && s.demand >= cap;
                 html! {
                     <g>
-                        <text x="4" y={format!("{:.0}", y + 12.0)} font-size="13" font-weight="600" fill="var(--fg)">{ name(&f.key) }</text>
-                        <text x={format!("{W}")} y={format!("{:.0}", y + 12.0)} font-size="12" text-anchor="end" fill={if short { "var(--bad)" } else { "var(--muted)" }}>
-                            { format!("{} ready · {} starting · util {} · late {}{}", f.ready, f.starting, pct(f.utilisation, 0), sig3(f.late), if per > 1 { format!(" · 1 box = {per}") } else { String::new() }) }
+                        <text x="4" y={format!("{:.0}", y + 13.0)} font-size="14" font-weight="600" fill="var(--fg)">{ name(&f.key) }</text>
+                        <text x={format!("{}", W - 4.0)} y={format!("{:.0}", y + 13.0)} font-size="12.5" text-anchor="end" fill={if short { "var(--bad)" } else { "var(--muted)" }}>
+                            { if short { format!("SHORT · util {}", pct(f.utilisation, 0)) } else { format!("util {}", pct(f.utilisation, 0)) } }
+                        </text>
+                        <text x="4" y={format!("{:.0}", y + 30.0)} font-size="12" fill="var(--muted)">
+                            { format!("{} ready · {} starting · late {} · {:.1} inst·h{}", f.ready, f.starting, sig3(f.late), f.instance_hours, if per > 1 { format!(" · box = {per}") } else { String::new() }) }
                         </text>
                         { for (0..ready_boxes + start_boxes).map(|k| {
                             let x = 4.0 + f64::from(k) * 14.8;
                             let ready = k < ready_boxes;
-                            html! { <rect x={format!("{x:.1}")} y={format!("{:.0}", y + 19.0)} width="12" height="12" rx="2"
+                            html! { <rect x={format!("{x:.1}")} y={format!("{:.0}", y + 37.0)} width="12" height="12" rx="2"
                                 fill={if ready { c.clone() } else { "none".into() }} stroke={c.clone()} stroke-width="1.2"
                                 stroke-dasharray={(!ready).then_some("2 2")} /> }
                         }) }
-                        <rect x="5" y={format!("{:.0}", y + 38.0)} width={format!("{bar_w:.1}")} height="14" rx="3" fill="var(--bg)" stroke="var(--border)" />
-                        <rect x="5" y={format!("{:.0}", y + 38.0)} width={format!("{:.1}", cap_w.max(0.0))} height="14" rx="3" fill={c.clone()} opacity="0.55" />
+                        <rect x="4" y={format!("{:.0}", y + 55.0)} width={format!("{bar_w:.1}")} height="12" rx="3" fill="var(--bg)" stroke="var(--border)" />
+                        <rect x="4" y={format!("{:.0}", y + 55.0)} width={format!("{:.1}", cap_w.max(0.0))} height="12" rx="3" fill={c.clone()} opacity="0.55" />
                         if s.minute > 0 {
-                            <line x1={format!("{dem_x:.1}")} x2={format!("{dem_x:.1}")} y1={format!("{:.0}", y + 34.0)} y2={format!("{:.0}", y + 56.0)} stroke={if short { "var(--bad)" } else { "var(--fg)" }} stroke-width="2.5" />
+                            <line x1={format!("{dem_x:.1}")} x2={format!("{dem_x:.1}")} y1={format!("{:.0}", y + 51.0)} y2={format!("{:.0}", y + 71.0)} stroke={if short { "var(--bad)" } else { "var(--fg)" }} stroke-width="2.5" />
                         }
                     </g>
                 }

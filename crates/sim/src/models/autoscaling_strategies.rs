@@ -911,7 +911,8 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
     out
 }
 
-/// Run the day at each frontier target utilisation (and the current one).
+/// Run the day at each frontier target utilisation (and the current one), the reactive
+/// thresholds moved by as much as the target.
 fn frontier(p: &Params, seed: u64) -> Vec<FrontierPoint> {
     let mut targets: Vec<f64> = FRONTIER_TARGETS.to_vec();
     if !targets.contains(&p.target_util) {
@@ -921,13 +922,16 @@ fn frontier(p: &Params, seed: u64) -> Vec<FrontierPoint> {
     let runs: Vec<(f64, DaySim)> = targets
         .iter()
         .map(|&t| {
-            let mut sim = DaySim::new(
-                &Params {
-                    target_util: t,
-                    ..p.clone()
-                },
-                seed,
-            );
+            // the reactive thresholds keep their distance from the target, so each point is
+            // the same policy sized differently
+            let shift = t - p.target_util;
+            let q = Params {
+                target_util: t,
+                scale_out_pct: (p.scale_out_pct + shift).clamp(10.0, 100.0),
+                scale_in_pct: (p.scale_in_pct + shift).clamp(0.0, 95.0),
+                ..p.clone()
+            };
+            let mut sim = DaySim::new(&q, seed);
             sim.run_to_end();
             (t, sim)
         })
