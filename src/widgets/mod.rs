@@ -8,6 +8,7 @@ use crate::chrome::host::WidgetCtx;
 use yew::prelude::*;
 
 pub mod autoscaling_calculator;
+pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod consistent_hashing;
 pub mod hot_shard;
@@ -25,6 +26,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("hot-shard", |ctx| html! { <hot_shard::View ctx={ctx} /> }),
     ("rate-limiters", |ctx| html! { <rate_limiters::View ctx={ctx} /> }),
     ("backpressure-chain", |ctx| html! { <backpressure_chain::View ctx={ctx} /> }),
+    ("autoscaling-strategies", |ctx| html! { <autoscaling_strategies::View ctx={ctx} /> }),
     ("work-stealing", |ctx| html! { <work_stealing::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
 ];

@@ -157,8 +157,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "autoscaling-strategies",
         page: 23,
         title: "Autoscaling strategies",
-        summary: "Reactive, scheduled and predictive scaling over a day with a spike.",
-        model: None,
+        summary: "Reactive, scheduled and predictive scaling over a seeded day with a flash crowd: instance-hours against requests over the latency SLO.",
+        model: Some(ModelEntry::of::<models::autoscaling_strategies::AutoscalingStrategies>()),
     },
     Widget {
         slug: "work-stealing",

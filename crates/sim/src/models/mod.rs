@@ -2,6 +2,7 @@
 //! and its tests; the registry ([`crate::registry`]) names it.
 
 pub mod autoscaling_calculator;
+pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod consistent_hashing;
 pub mod hot_shard;
