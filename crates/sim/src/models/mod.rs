@@ -5,3 +5,4 @@ pub mod autoscaling_calculator;
 pub mod consistent_hashing;
 pub mod load_balancer;
 pub mod rate_limiters;
+pub mod thundering_herd;
