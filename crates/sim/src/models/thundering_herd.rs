@@ -38,10 +38,10 @@
 use crate::model::{Model, Simulation};
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::{splitmix64, Rng};
-use crate::stats::quantile_sorted;
 use serde::{Deserialize, Serialize};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::rc::Rc;
 
 /// The thundering-herd model.
 pub struct ThunderingHerd;
@@ -96,21 +96,21 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            instances: 50,
-            rate: 2_000.0,
-            keys: 200,
+            instances: 40,
+            rate: 600.0,
+            keys: 100,
             zipf: 1.0,
-            ttl_s: 20.0,
-            db_capacity: 600.0,
+            ttl_s: 15.0,
+            db_capacity: 250.0,
             db_ms: 5.0,
-            duration_s: 60.0,
+            duration_s: 45.0,
             stagger: true,
-            stagger_s: 20.0,
+            stagger_s: 15.0,
             jitter: true,
             jitter_pct: 25.0,
             coalesce: true,
             prime: true,
-            prime_keys: 50,
+            prime_keys: 25,
         }
     }
 }
@@ -422,6 +422,41 @@ impl Trace {
     }
 }
 
+/// Every request of the trace of `cfg` from `seed` that arrives before the run ends.
+pub fn record_trace(cfg: &Config, seed: u64) -> Rc<[TraceRequest]> {
+    let mut t = Trace::new(cfg, seed);
+    let mut v = Vec::with_capacity((cfg.rate * cfg.duration * 1.05) as usize + 16);
+    loop {
+        let r = t.next_request();
+        if r.t >= cfg.duration {
+            return v.into();
+        }
+        v.push(r);
+    }
+}
+
+/// Where a simulation's requests come from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// Drawn as the run goes.
+    Live(Box<Trace>),
+    /// Replayed from a recording, with the index of the next request.
+    Recorded(Rc<[TraceRequest]>, usize),
+}
+
+impl Source {
+    fn next(&mut self, end: f64) -> Option<TraceRequest> {
+        match self {
+            Source::Live(t) => Some(t.next_request()).filter(|r| r.t < end),
+            Source::Recorded(v, i) => {
+                let r = v.get(*i).copied().filter(|r| r.t < end);
+                *i += 1;
+                r
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The simulation
 // ---------------------------------------------------------------------------------------------
@@ -529,7 +564,7 @@ pub struct Snapshot {
 pub struct HerdSim {
     cfg: Config,
     seed: u64,
-    trace: Trace,
+    source: Source,
     next: Option<TraceRequest>,
     replies: BinaryHeap<Reverse<Reply>>,
     seq: u64,
@@ -541,7 +576,7 @@ pub struct HerdSim {
     /// Is a query in flight for the pair (coalescing only)?
     flight: Vec<bool>,
     /// Requests waiting on an in-flight query (coalescing only).
-    waiters: BTreeMap<u64, Vec<u32>>,
+    waiters: BTreeMap<u64, Vec<(u32, f64)>>,
     /// Requests touching each pair before the first TTL ends (theory check).
     touched: Vec<bool>,
     recent: Vec<u16>,
@@ -549,6 +584,7 @@ pub struct HerdSim {
     window: VecDeque<f64>,
     db_free: f64,
     bins: Vec<u32>,
+    /// Latencies of the requests that missed, s (hits take 0).
     latencies: Vec<f64>,
     requests: u64,
     hits: u64,
@@ -565,16 +601,25 @@ pub struct HerdSim {
 impl HerdSim {
     /// A fresh run of `cfg` from `seed`: caches cold (or primed), nothing sent yet.
     pub fn new(cfg: &Config, seed: u64) -> HerdSim {
+        Self::with_source(cfg, seed, Source::Live(Box::new(Trace::new(cfg, seed))))
+    }
+
+    /// A fresh run of `cfg` from `seed` that replays a recorded trace (see [`record_trace`])
+    /// instead of drawing it again: the batch run shares one trace between its scenarios.
+    pub fn replaying(cfg: &Config, seed: u64, trace: Rc<[TraceRequest]>) -> HerdSim {
+        Self::with_source(cfg, seed, Source::Recorded(trace, 0))
+    }
+
+    fn with_source(cfg: &Config, seed: u64, mut source: Source) -> HerdSim {
+        let next = source.next(cfg.duration);
         let cells = cfg.instances as usize * cfg.keys as usize;
         let mut expires = vec![f64::NEG_INFINITY; cells];
         let mut fills = vec![0u32; cells];
         let mut sim_seed = seed;
-        let mut trace = Trace::new(cfg, seed);
-        let next = Some(trace.next_request()).filter(|r| r.t < cfg.duration);
         let mut s = HerdSim {
             cfg: cfg.clone(),
             seed: splitmix64(&mut sim_seed),
-            trace,
+            source,
             next,
             replies: BinaryHeap::new(),
             seq: 0,
@@ -705,7 +750,6 @@ impl HerdSim {
         }
         if self.expires[c] > r.t {
             self.hits += 1;
-            self.latencies.push(0.0);
             self.answer(id);
             self.note_outcome(inst, true);
             self.last = LastEvent::Hit { inst, key };
@@ -714,7 +758,7 @@ impl HerdSim {
         self.note_outcome(inst, false);
         let expired = self.fills[c] > 0;
         if self.cfg.coalesce && self.flight[c] {
-            self.waiters.entry(c as u64).or_default().push(id);
+            self.waiters.entry(c as u64).or_default().push((id, r.t));
             self.last = LastEvent::Joined { inst, key };
             return;
         }
@@ -743,10 +787,8 @@ impl HerdSim {
         if self.cfg.coalesce {
             self.flight[c] = false;
             if let Some(w) = self.waiters.remove(&(c as u64)) {
-                for id in w {
-                    // a joiner waited less than the leader; its own wait is not recorded
-                    // separately: the leader's latency bounds it
-                    self.latencies.push(r.t - r.sent);
+                for (id, since) in w {
+                    self.latencies.push(r.t - since);
                     self.answer(id);
                     answered += 1;
                 }
@@ -809,8 +851,7 @@ impl HerdSim {
             }
         }
         let over = self.bins.iter().filter(|&&b| f64::from(b) > cap).count() as u32;
-        let mut lat = self.latencies.clone();
-        lat.sort_by(f64::total_cmp);
+        let p99 = p99_with_zeros(self.hits, &self.latencies);
         Outcome {
             name: name.to_string(),
             fixes,
@@ -824,11 +865,7 @@ impl HerdSim {
             } else {
                 0.0
             },
-            p99_ms: if lat.is_empty() {
-                0.0
-            } else {
-                quantile_sorted(&lat, 0.99) * 1000.0
-            },
+            p99_ms: p99 * 1000.0,
             max_db_wait_ms: self.max_wait * 1000.0,
             expired_misses: self.expired_misses,
             first_ttl_requests: self.first_ttl_requests,
@@ -859,6 +896,21 @@ impl HerdSim {
     }
 }
 
+/// The 99th percentile (nearest rank) of `zeros` zero latencies together with `rest`, in O(n).
+fn p99_with_zeros(zeros: u64, rest: &[f64]) -> f64 {
+    let n = zeros + rest.len() as u64;
+    if n == 0 {
+        return 0.0;
+    }
+    let rank = libm::ceil(0.99 * n as f64).max(1.0) as u64 - 1;
+    if rank < zeros {
+        return 0.0;
+    }
+    let mut v = rest.to_vec();
+    let i = ((rank - zeros) as usize).min(v.len() - 1);
+    *v.select_nth_unstable_by(i, f64::total_cmp).1
+}
+
 impl Simulation for HerdSim {
     fn now(&self) -> f64 {
         self.now
@@ -870,8 +922,7 @@ impl Simulation for HerdSim {
             (None, None) => false,
             (Some(a), rt) if rt.is_none_or(|t| a.t < t) => {
                 self.on_request(a);
-                let n = self.trace.next_request();
-                self.next = (n.t < self.cfg.duration).then_some(n);
+                self.next = self.source.next(self.cfg.duration);
                 true
             }
             _ => {
@@ -955,8 +1006,20 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
+#[cfg(test)]
 fn run_one(p: &Params, f: Fixes, seed: u64, name: &str) -> Outcome {
-    let mut s = HerdSim::new(&Config::new(p, f), seed);
+    let cfg = Config::new(p, f);
+    run_recorded(&cfg, f, seed, name, record_trace(&cfg, seed))
+}
+
+fn run_recorded(
+    cfg: &Config,
+    f: Fixes,
+    seed: u64,
+    name: &str,
+    trace: Rc<[TraceRequest]>,
+) -> Outcome {
+    let mut s = HerdSim::replaying(cfg, seed, trace);
     s.run_to_end();
     s.outcome(name, f)
 }
@@ -1004,17 +1067,20 @@ impl Model for ThunderingHerd {
             ),
             (Fixes::ALL, "all four"),
         ];
-        let baseline = run_one(p, Fixes::NONE, seed, "no fixes");
+        // the fixes change nothing about the requests: one trace serves every scenario
+        let trace = record_trace(&Config::new(p, Fixes::NONE), seed);
+        let go = |f: Fixes, n: &str| run_recorded(&Config::new(p, f), f, seed, n, trace.clone());
+        let baseline = go(Fixes::NONE, "no fixes");
         let mut table = vec![baseline.clone()];
         for (f, n) in scen {
-            table.push(run_one(p, f, seed, n));
+            table.push(go(f, n));
         }
         let chosen = match table.iter().find(|o| o.fixes == chosen_f) {
             Some(o) => Outcome {
                 name: "your fixes".into(),
                 ..o.clone()
             },
-            None => run_one(p, chosen_f, seed, "your fixes"),
+            None => go(chosen_f, "your fixes"),
         };
         let cfg = Config::new(p, chosen_f);
         let burst_bound = baseline.first_ttl_requests.min(baseline.first_ttl_pairs);
@@ -1129,6 +1195,26 @@ mod tests {
     }
 
     #[test]
+    fn p99_counts_hits_as_zero() {
+        assert_eq!(p99_with_zeros(0, &[]), 0.0);
+        assert_eq!(p99_with_zeros(99, &[5.0]), 0.0);
+        assert_eq!(p99_with_zeros(98, &[5.0, 7.0]), 5.0);
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(p99_with_zeros(0, &v), 99.0);
+    }
+
+    #[test]
+    fn a_replayed_trace_gives_the_live_run() {
+        let p = Params::default();
+        let c = cfg(&p, Fixes::ALL);
+        let mut live = HerdSim::new(&c, 4);
+        live.run_to_end();
+        let mut rec = HerdSim::replaying(&c, 4, record_trace(&c, 4));
+        rec.run_to_end();
+        assert_eq!(live.outcome("a", Fixes::ALL), rec.outcome("a", Fixes::ALL));
+    }
+
+    #[test]
     fn same_seed_same_report() {
         let p = Params::default();
         assert_eq!(ThunderingHerd::run(&p, 7), ThunderingHerd::run(&p, 7));
@@ -1211,7 +1297,7 @@ mod tests {
     #[test]
     fn priming_everything_without_expiry_sends_no_query() {
         let p = Params {
-            prime_keys: 1000,
+            prime_keys: 100,
             ttl_s: 300.0,
             ..Params::default()
         };
@@ -1251,7 +1337,7 @@ mod tests {
             1,
             "pj",
         );
-        assert!((prime.peak_at_s - 20.0).abs() <= 1.0, "{}", prime.peak_at_s);
+        assert!((prime.peak_at_s - 15.0).abs() <= 1.0, "{}", prime.peak_at_s);
         assert!(both.peak_qps < prime.peak_qps);
     }
 
