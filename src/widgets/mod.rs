@@ -11,6 +11,7 @@ pub mod autoscaling_calculator;
 pub mod consistent_hashing;
 pub mod load_balancer;
 pub mod rate_limiters;
+pub mod thundering_herd;
 
 type ViewFn = fn(WidgetCtx) -> Html;
 
@@ -19,6 +20,7 @@ type ViewFn = fn(WidgetCtx) -> Html;
 pub static VIEWS: &[(&str, ViewFn)] = &[
     ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
     ("load-balancer", |ctx| html! { <load_balancer::View ctx={ctx} /> }),
+    ("thundering-herd", |ctx| html! { <thundering_herd::View ctx={ctx} /> }),
     ("rate-limiters", |ctx| html! { <rate_limiters::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
 ];
