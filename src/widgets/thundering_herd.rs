@@ -57,9 +57,9 @@ pub fn View(props: &Props) -> Html {
         <dl class="metrics">
             { metric("baseline_peak", "Peak DB load, no fixes", format!("{} q/s", int(u64::from(b.peak_qps))), Some(format!("at t = {} s; capacity {}", sig3(b.peak_at_s), sig3(cap))), if f64::from(b.peak_qps) > cap { Tone::Bad } else { Tone::Plain }) }
             { metric("chosen_peak", "Peak DB load, your fixes", format!("{} q/s", int(u64::from(c.peak_qps))), Some(format!("{} of the unfixed peak", pct(f64::from(c.peak_qps) / f64::from(b.peak_qps.max(1)), 0))), if f64::from(c.peak_qps) > cap { Tone::Bad } else { Tone::Good }) }
-            { metric("chosen_over", "Seconds over capacity", int(u64::from(c.seconds_over)), Some(format!("no fixes: {} s", b.seconds_over)), if c.seconds_over > 0 { Tone::Bad } else { Tone::Good }) }
-            { metric("chosen_total", "DB queries in all", int(c.total_queries), Some(format!("no fixes: {}", int(b.total_queries))), Tone::Plain) }
-            { metric("chosen_p99", "p99 request latency", ms(Some(c.p99_ms)), Some(format!("no fixes: {}", ms(Some(b.p99_ms)))), if c.p99_ms > 10.0 * (p.db_ms + 1000.0 / cap) { Tone::Bad } else { Tone::Plain }) }
+            { metric("chosen_over", "Seconds over capacity, yours", int(u64::from(c.seconds_over)), Some(format!("no fixes: {} s", b.seconds_over)), if c.seconds_over > 0 { Tone::Bad } else { Tone::Good }) }
+            { metric("chosen_total", "DB queries in all, yours", int(c.total_queries), Some(format!("no fixes: {}", int(b.total_queries))), Tone::Plain) }
+            { metric("chosen_p99", "p99 request latency, yours", ms(Some(c.p99_ms)), Some(format!("no fixes: {}", ms(Some(b.p99_ms)))), if c.p99_ms > 10.0 * (p.db_ms + 1000.0 / cap) { Tone::Bad } else { Tone::Plain }) }
             { metric("burst", "Cold burst, first TTL", int(b.first_ttl_queries), Some(format!("between {} pairs and {} requests", int(b.first_ttl_pairs), int(b.first_ttl_requests))), Tone::Plain) }
         </dl>
         if let Some(spec) = (*chart).clone() {
@@ -67,7 +67,7 @@ pub fn View(props: &Props) -> Html {
         }
         <div class="table-wrap">
             <table class="data th-table" aria-label="Each fix alone and all four together">
-                <thead><tr><th>{"fixes"}</th><th>{"peak q/s"}</th><th>{"s over capacity"}</th><th>{"DB queries"}</th><th>{"hit ratio"}</th><th>{"p99 latency"}</th></tr></thead>
+                <thead><tr><th>{"fixes"}</th><th title="most database queries in one second">{"peak q/s"}</th><th title="seconds in which the database was asked for more than its capacity">{"s over"}</th><th>{"DB queries"}</th><th class="th-opt">{"hits"}</th><th title="99th percentile of request latency">{"p99"}</th></tr></thead>
                 <tbody>
                     { for r.table.iter().map(|o| row(o, o.fixes == fixes, cap)) }
                 </tbody>
@@ -80,12 +80,12 @@ pub fn View(props: &Props) -> Html {
             <p>{"Each instance keeps its own cache in front of one shared database. Requests arrive at random, ask for keys whose popularity follows a Zipf law (a few keys are very hot), and go to any instance that is up. A cache hit costs nothing; a miss asks the database, which serves a fixed number of queries per second and queues the rest, so a miss during an overload waits, and while it waits more requests for the same key miss too. Every run below uses the very same request stream; only the fixes differ."}</p>
             <h3>{"Try this"}</h3>
             <p>
-                { ctx.try_this("No fixes at all", &[("stagger", "false"), ("jitter", "false"), ("coalesce", "false"), ("prime", "false")]) }
-                { ctx.try_this("Stagger too short", &[("stagger", "true"), ("stagger_s", "3"), ("jitter", "false"), ("coalesce", "false"), ("prime", "false")]) }
-                { ctx.try_this("Priming alone: the herd comes back one TTL later", &[("stagger", "false"), ("jitter", "false"), ("coalesce", "false"), ("prime", "true"), ("prime_keys", "100")]) }
-                { ctx.try_this("…and jitter spreads it", &[("stagger", "false"), ("jitter", "true"), ("jitter_pct", "40"), ("coalesce", "false"), ("prime", "true"), ("prime_keys", "100")]) }
-                { ctx.try_this("A slow database: coalescing matters", &[("db_ms", "400"), ("stagger", "false"), ("jitter", "false"), ("coalesce", "true"), ("prime", "false")]) }
-                { ctx.try_this("All four fixes", &[("stagger", "true"), ("jitter", "true"), ("coalesce", "true"), ("prime", "true")]) }
+                { ctx.try_this("No fixes at all", &with_base(&[("stagger", "false"), ("jitter", "false"), ("coalesce", "false"), ("prime", "false")])) }
+                { ctx.try_this("Stagger too short", &with_base(&[("stagger", "true"), ("stagger_s", "3"), ("jitter", "false"), ("coalesce", "false"), ("prime", "false")])) }
+                { ctx.try_this("Priming alone: the herd comes back one TTL later", &with_base(&[("stagger", "false"), ("jitter", "false"), ("coalesce", "false"), ("prime", "true"), ("prime_keys", "100")])) }
+                { ctx.try_this("…and jitter spreads it", &with_base(&[("stagger", "false"), ("jitter", "true"), ("jitter_pct", "40"), ("coalesce", "false"), ("prime", "true"), ("prime_keys", "100")])) }
+                { ctx.try_this("Few busy instances, slow database: coalescing", &[("instances", "5"), ("rate", "1500"), ("zipf", "1.3"), ("db_ms", "300"), ("db_capacity", "250"), ("stagger", "false"), ("jitter", "false"), ("coalesce", "true"), ("prime", "false")]) }
+                { ctx.try_this("All four fixes", &with_base(&[("stagger", "true"), ("stagger_s", "15"), ("jitter", "true"), ("jitter_pct", "25"), ("coalesce", "true"), ("prime", "true"), ("prime_keys", "25")])) }
             </p>
             <h3>{"What to notice"}</h3>
             <ul>
@@ -95,21 +95,37 @@ pub fn View(props: &Props) -> Html {
                 <li>{"Priming moves the burst rather than removing it when every primed entry expires at the same moment one TTL later; jitter is what breaks that alignment. Primed entries are loaded from outside this database (a snapshot or a warm peer) and are not counted as its queries."}</li>
             </ul>
             <h3>{"Where the book's claim holds and where it needs help"}</h3>
-            <p>{"The book names staggered starts and cache priming. Both cut the peak here, measured in the table. But priming alone leaves a second herd at t = TTL unless expiries are jittered, and staggering alone still sends every cold miss to the database, just spread out. Request coalescing, which the book does not list, is the fix that stops one hot key from becoming hundreds of identical queries while the database is slow; the four together keep the database under its capacity in the default run."}</p>
+            <p>{"The book names staggered starts and cache priming. Both cut the peak here, measured in the table. But priming alone leaves a second herd at t = TTL unless expiries are jittered, and staggering alone still sends every cold miss to the database, just spread out. Request coalescing, which the book does not list, is the fix that stops a hot key from becoming a stream of identical queries while the database is slow: with five busy instances and a 300 ms database it cuts the peak to under a third. With coalescing on, the cold burst falls to exactly the lower bound, one query per (instance, key) pair. The four together keep the database under its capacity in the default run."}</p>
         </section>
         </>
     }
+}
+
+/// The default fleet (instances, traffic, database) under a preset's fixes, so that presets
+/// compare like with like whatever was set before.
+fn with_base<'a>(fixes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut v = vec![
+        ("instances", "40"),
+        ("rate", "600"),
+        ("keys", "100"),
+        ("zipf", "1"),
+        ("ttl_s", "15"),
+        ("db_capacity", "250"),
+        ("db_ms", "5"),
+    ];
+    v.extend_from_slice(fixes);
+    v
 }
 
 fn row(o: &Outcome, selected: bool, cap: f64) -> Html {
     let over = f64::from(o.peak_qps) > cap;
     html! {
         <tr class={classes!(selected.then_some("th-sel"))}>
-            <th scope="row">{ &o.name }{ if selected { " ◀ yours" } else { "" } }</th>
+            <th scope="row">{ &o.name }if selected { <span class="th-yours">{" ◀ yours"}</span> }</th>
             <td class={classes!(over.then_some("th-over"))}>{ int(u64::from(o.peak_qps)) }</td>
             <td>{ int(u64::from(o.seconds_over)) }</td>
             <td>{ int(o.total_queries) }</td>
-            <td>{ pct(o.hit_ratio, 1) }</td>
+            <td class="th-opt">{ pct(o.hit_ratio, 1) }</td>
             <td>{ ms(Some(o.p99_ms)) }</td>
         </tr>
     }
@@ -323,47 +339,45 @@ fn fleet_svg(s: &Snapshot) -> Html {
     let cell = 14.0;
     let gw = f64::from(cols) * cell;
     let gh = f64::from(rows) * cell;
-    let gx = gw.max(125.0) + 25.0;
+    let gx = gw.max(150.0) + 25.0;
     let gauge_h = gh.max(90.0) - 22.0;
     let top = 14.0;
     let full = (s.capacity * 2.0).max(f64::from(s.db_last_second)).max(1.0);
     let frac = (f64::from(s.db_last_second) / full).clamp(0.0, 1.0);
     let cap_y = top + gauge_h * (1.0 - s.capacity / full);
-    let over = f64::from(s.db_last_second) > s.capacity;
+    let over = f64::from(s.db_last_second) > s.capacity || s.db_wait > 0.1;
     let h = gh.max(90.0) + 12.0;
-    let w = gx + 120.0;
+    let w = gx + 135.0;
     html! {
         <svg class="drawing th-fleet" viewBox={format!("0 0 {w:.0} {h:.0}")} role="img"
              aria-label={format!("{} instances; database asked for {} queries in the last second against a capacity of {:.0}", n, s.db_last_second, s.capacity)}>
             { for (0..n).map(|i| {
                 let (x, y) = (f64::from(i % cols) * cell, f64::from(i / cols) * cell);
                 let up = s.started.get(i as usize).copied().unwrap_or(false);
-                let w = s.warmth.get(i as usize).copied().flatten();
-                let (fill, op) = match (up, w) {
-                    (false, _) => ("none", 1.0),
-                    (true, None) => ("var(--c1)", 0.9),
-                    (true, Some(w)) => if w < 0.5 { ("var(--c1)", 0.9 - w) } else { ("var(--c2)", 0.2 + 0.8 * w) },
-                };
+                let w = s.warmth.get(i as usize).copied().unwrap_or(0.0);
+                // cold (orange) fades out as the cache fills; warm (green) fades in
+                let (fill, op) = if w < 0.5 { ("var(--c1)", 1.0 - 1.4 * w) } else { ("var(--c2)", 0.3 + 0.7 * w) };
                 html! { <rect x={format!("{:.0}", x + 1.0)} y={format!("{:.0}", y + 1.0)} width="12" height="12" rx="2"
-                    fill={fill} fill-opacity={format!("{op:.2}")} stroke={if up { "var(--border)" } else { "var(--muted)" }} stroke-width="0.8"
+                    fill={if up { fill } else { "none" }} fill-opacity={format!("{op:.2}")} stroke={if up { "var(--border)" } else { "var(--muted)" }} stroke-width="0.8"
                     stroke-dasharray={if up { "none" } else { "2 2" }}>
-                    <title>{ match (up, w) { (false, _) => format!("instance {}: not started", i + 1), (true, None) => format!("instance {}: no requests yet", i + 1), (true, Some(w)) => format!("instance {}: {} of its last requests were hits", i + 1, pct(w, 0)) } }</title>
+                    <title>{ format!("instance {}{}: a request for a hot key hits {} of the time", i + 1, if up { "" } else { " (not up yet)" }, pct(w, 0)) }</title>
                 </rect> }
             }) }
-            <text x={format!("{:.0}", gx)} y="10" font-size="10" fill="var(--muted)">{"database"}</text>
+            <text x={format!("{:.0}", gx)} y="10" font-size="11" fill="var(--muted)">{"database"}</text>
             <rect x={format!("{:.0}", gx)} y={format!("{top:.0}")} width="26" height={format!("{gauge_h:.0}")} rx="3" fill="var(--bg)" stroke="var(--border)" />
             <rect x={format!("{:.0}", gx)} y={format!("{:.1}", top + gauge_h * (1.0 - frac))} width="26" height={format!("{:.1}", gauge_h * frac)} rx="3"
                 fill={if over { "var(--c4)" } else { "var(--c0)" }} />
             <line x1={format!("{:.0}", gx - 4.0)} x2={format!("{:.0}", gx + 30.0)} y1={format!("{cap_y:.1}")} y2={format!("{cap_y:.1}")} stroke="var(--fg)" stroke-dasharray="3 2" />
-            <text x={format!("{:.0}", gx + 34.0)} y={format!("{:.1}", cap_y + 3.0)} font-size="10" fill="var(--fg)">{ format!("capacity {}", sig3(s.capacity)) }</text>
-            <text x={format!("{:.0}", gx + 34.0)} y={format!("{:.1}", top + gauge_h)} font-size="10" fill={if over { "var(--c4)" } else { "var(--muted)" }}>{ format!("{} q/s", int(u64::from(s.db_last_second))) }</text>
-            <g font-size="9" fill="var(--muted)">
+            <text x={format!("{:.0}", gx + 34.0)} y={format!("{:.1}", cap_y + 4.0)} font-size="11" fill="var(--fg)">{ format!("capacity {}", sig3(s.capacity)) }</text>
+            <text x={format!("{:.0}", gx + 34.0)} y={format!("{:.1}", top + gauge_h - 12.0)} font-size="11" fill={if over { "var(--c4)" } else { "var(--muted)" }}>{ format!("{} q/s", int(u64::from(s.db_last_second))) }</text>
+            <text x={format!("{:.0}", gx + 34.0)} y={format!("{:.1}", top + gauge_h + 2.0)} font-size="11" fill={if s.db_wait > 0.1 { "var(--c4)" } else { "var(--muted)" }}>{ format!("queue {}", ms(Some(s.db_wait * 1000.0))) }</text>
+            <g font-size="10" fill="var(--muted)">
                 <rect x="1" y={format!("{:.0}", gh + 1.0)} width="9" height="9" rx="2" fill="var(--c1)" fill-opacity="0.9" />
-                <text x="13" y={format!("{:.0}", gh + 9.0)}>{"cold"}</text>
+                <text x="14" y={format!("{:.0}", gh + 9.0)}>{"cold"}</text>
                 <rect x="40" y={format!("{:.0}", gh + 1.0)} width="9" height="9" rx="2" fill="var(--c2)" />
-                <text x="52" y={format!("{:.0}", gh + 9.0)}>{"warm"}</text>
-                <rect x="80" y={format!("{:.0}", gh + 1.0)} width="9" height="9" rx="2" fill="none" stroke="var(--muted)" stroke-dasharray="2 2" />
-                <text x="92" y={format!("{:.0}", gh + 9.0)}>{"not up"}</text>
+                <text x="54" y={format!("{:.0}", gh + 9.0)}>{"warm"}</text>
+                <rect x="86" y={format!("{:.0}", gh + 1.0)} width="9" height="9" rx="2" fill="none" stroke="var(--muted)" stroke-dasharray="2 2" />
+                <text x="98" y={format!("{:.0}", gh + 9.0)}>{"not up yet"}</text>
             </g>
         </svg>
     }

@@ -55,6 +55,8 @@ const KEYS_MAX: u32 = 5_000;
 const RATE_MIN: f64 = 10.0;
 const RATE_MAX: f64 = 2_000.0;
 const DURATION_MAX: f64 = 120.0;
+/// How many of the hottest keys a snapshot's cache warmth looks at.
+pub const WARMTH_KEYS: u32 = 64;
 /// Width of one time bin of the load chart, in seconds.
 pub const BIN_S: f64 = 1.0;
 
@@ -535,8 +537,9 @@ pub struct Snapshot {
     pub t: f64,
     /// Per instance: has it started taking traffic?
     pub started: Vec<bool>,
-    /// Per instance: share of its last 16 requests answered from the cache (`None` before any).
-    pub warmth: Vec<Option<f64>>,
+    /// Per instance: its cache warmth, the chance that a request for one of the hottest keys
+    /// (up to [`WARMTH_KEYS`], weighted by popularity) would hit now.
+    pub warmth: Vec<f64>,
     /// Database queries sent in the last second.
     pub db_last_second: u32,
     /// Database capacity, q/s.
@@ -579,8 +582,8 @@ pub struct HerdSim {
     waiters: BTreeMap<u64, Vec<(u32, f64)>>,
     /// Requests touching each pair before the first TTL ends (theory check).
     touched: Vec<bool>,
-    recent: Vec<u16>,
-    recent_n: Vec<u8>,
+    /// Popularity weights of the hottest keys, summing to 1 (for warmth).
+    top_weights: Vec<f64>,
     window: VecDeque<f64>,
     db_free: f64,
     bins: Vec<u32>,
@@ -629,8 +632,13 @@ impl HerdSim {
             flight: vec![false; if cfg.coalesce { cells } else { 0 }],
             waiters: BTreeMap::new(),
             touched: vec![false; cells],
-            recent: vec![0; cfg.instances as usize],
-            recent_n: vec![0; cfg.instances as usize],
+            top_weights: {
+                let w: Vec<f64> = (1..=cfg.keys.min(WARMTH_KEYS))
+                    .map(|k| libm::pow(f64::from(k), -cfg.zipf))
+                    .collect();
+                let sum: f64 = w.iter().sum();
+                w.into_iter().map(|x| x / sum).collect()
+            },
             window: VecDeque::new(),
             db_free: 0.0,
             bins: vec![0; (libm::ceil(cfg.duration / BIN_S) as usize).max(1)],
@@ -692,12 +700,6 @@ impl HerdSim {
         }
     }
 
-    fn note_outcome(&mut self, inst: u32, hit: bool) {
-        let i = inst as usize;
-        self.recent[i] = (self.recent[i] << 1) | u16::from(hit);
-        self.recent_n[i] = self.recent_n[i].saturating_add(1).min(16);
-    }
-
     fn send_query(&mut self, inst: u32, key: u32, req: u32) {
         let now = self.now;
         let start = self.db_free.max(now);
@@ -751,11 +753,9 @@ impl HerdSim {
         if self.expires[c] > r.t {
             self.hits += 1;
             self.answer(id);
-            self.note_outcome(inst, true);
             self.last = LastEvent::Hit { inst, key };
             return;
         }
-        self.note_outcome(inst, false);
         let expired = self.fills[c] > 0;
         if self.cfg.coalesce && self.flight[c] {
             self.waiters.entry(c as u64).or_default().push((id, r.t));
@@ -813,13 +813,15 @@ impl HerdSim {
         Snapshot {
             t: self.now,
             started: (0..n).map(|i| self.cfg.start_of(i) <= self.now).collect(),
-            warmth: (0..n as usize)
+            warmth: (0..n)
                 .map(|i| {
-                    let k = u32::from(self.recent_n[i]);
-                    (k > 0).then(|| {
-                        let mask = if k >= 16 { u16::MAX } else { (1u16 << k) - 1 };
-                        f64::from((self.recent[i] & mask).count_ones()) / f64::from(k)
-                    })
+                    let row = (i * self.cfg.keys) as usize;
+                    self.top_weights
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| self.expires[row + k] > self.now)
+                        .map(|(_, w)| w)
+                        .sum()
                 })
                 .collect(),
             db_last_second: self.window.iter().filter(|&&t| t > since).count() as u32,
@@ -1215,6 +1217,37 @@ mod tests {
     }
 
     #[test]
+    fn warmth_starts_cold_or_primed_and_rises() {
+        let p = Params {
+            prime_keys: 100,
+            ..Params::default()
+        };
+        let cold = HerdSim::new(&cfg(&p, Fixes::NONE), 1);
+        assert!(cold.snapshot().warmth.iter().all(|&w| w == 0.0));
+        let primed = HerdSim::new(
+            &cfg(
+                &p,
+                Fixes {
+                    prime: true,
+                    ..Fixes::NONE
+                },
+            ),
+            1,
+        );
+        let w0 = primed.snapshot().warmth[0];
+        assert!(w0 > 0.9 && w0 <= 1.0 + 1e-9, "{w0}");
+        let mut s = cold;
+        s.advance_to(5.0);
+        let snap = s.snapshot();
+        assert!(
+            snap.warmth.iter().all(|&w| w > 0.2 && w <= 1.0 + 1e-9),
+            "{:?}",
+            snap.warmth
+        );
+        assert!(snap.db_last_second > 0);
+    }
+
+    #[test]
     fn same_seed_same_report() {
         let p = Params::default();
         assert_eq!(ThunderingHerd::run(&p, 7), ThunderingHerd::run(&p, 7));
@@ -1434,6 +1467,13 @@ mod tests {
             let f = Fixes { stagger: p.stagger, jitter: false, coalesce: p.coalesce, prime: true };
             let s = run_cfg(&cfg(&p, f), seed);
             prop_assert_eq!(s.queries(), 0);
+        }
+
+        #[test]
+        fn coalescing_makes_the_cold_burst_exactly_the_pair_count(p in small_params(), seed in 0u64..1000) {
+            let f = Fixes { coalesce: true, ..Fixes::NONE };
+            let o = run_cfg(&cfg(&p, f), seed).outcome("x", f);
+            prop_assert_eq!(o.first_ttl_queries, o.first_ttl_pairs);
         }
 
         #[test]
