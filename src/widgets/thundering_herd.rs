@@ -67,7 +67,7 @@ pub fn View(props: &Props) -> Html {
         }
         <div class="table-wrap">
             <table class="data th-table" aria-label="Each fix alone and all four together">
-                <thead><tr><th>{"fixes"}</th><th title="most database queries in one second">{"peak q/s"}</th><th title="seconds in which the database was asked for more than its capacity">{"s over"}</th><th>{"DB queries"}</th><th class="th-opt">{"hits"}</th><th title="99th percentile of request latency">{"p99"}</th></tr></thead>
+                <thead><tr><th>{"fixes"}</th><th title="most database queries in one second">{"peak q/s"}</th><th title="seconds in which the database was asked for more than its capacity">{"s over"}</th><th class="th-opt">{"DB queries"}</th><th class="th-opt">{"hits"}</th><th title="99th percentile of request latency">{"p99"}</th></tr></thead>
                 <tbody>
                     { for r.table.iter().map(|o| row(o, o.fixes == fixes, cap)) }
                 </tbody>
@@ -124,7 +124,7 @@ fn row(o: &Outcome, selected: bool, cap: f64) -> Html {
             <th scope="row">{ &o.name }if selected { <span class="th-yours">{" ◀ yours"}</span> }</th>
             <td class={classes!(over.then_some("th-over"))}>{ int(u64::from(o.peak_qps)) }</td>
             <td>{ int(u64::from(o.seconds_over)) }</td>
-            <td>{ int(o.total_queries) }</td>
+            <td class="th-opt">{ int(o.total_queries) }</td>
             <td class="th-opt">{ pct(o.hit_ratio, 1) }</td>
             <td>{ ms(Some(o.p99_ms)) }</td>
         </tr>
@@ -369,8 +369,8 @@ fn fleet_svg(s: &Snapshot) -> Html {
                 fill={if over { "var(--c4)" } else { "var(--c0)" }} />
             <line x1={format!("{:.0}", gx - 4.0)} x2={format!("{:.0}", gx + 30.0)} y1={format!("{cap_y:.1}")} y2={format!("{cap_y:.1}")} stroke="var(--fg)" stroke-dasharray="3 2" />
             <text x={format!("{:.0}", gx + 34.0)} y={format!("{:.1}", cap_y + 4.0)} font-size="11" fill="var(--fg)">{ format!("capacity {}", sig3(s.capacity)) }</text>
-            <text x={format!("{:.0}", gx + 34.0)} y={format!("{:.1}", top + gauge_h - 12.0)} font-size="11" fill={if over { "var(--c4)" } else { "var(--muted)" }}>{ format!("{} q/s", int(u64::from(s.db_last_second))) }</text>
-            <text x={format!("{:.0}", gx + 34.0)} y={format!("{:.1}", top + gauge_h + 2.0)} font-size="11" fill={if s.db_wait > 0.1 { "var(--c4)" } else { "var(--muted)" }}>{ format!("queue {}", ms(Some(s.db_wait * 1000.0))) }</text>
+            <text x={format!("{:.0}", gx + 34.0)} y={format!("{:.1}", top + 9.0)} font-size="11" fill={if over { "var(--c4)" } else { "var(--muted)" }}>{ format!("{} q/s", int(u64::from(s.db_last_second))) }</text>
+            <text x={format!("{:.0}", gx + 34.0)} y={format!("{:.1}", top + 23.0)} font-size="11" fill={if s.db_wait > 0.1 { "var(--c4)" } else { "var(--muted)" }}>{ format!("queue {}", ms(Some(s.db_wait * 1000.0))) }</text>
             <g font-size="10" fill="var(--muted)">
                 <rect x="1" y={format!("{:.0}", gh + 1.0)} width="9" height="9" rx="2" fill="var(--c1)" fill-opacity="0.9" />
                 <text x="14" y={format!("{:.0}", gh + 9.0)}>{"cold"}</text>

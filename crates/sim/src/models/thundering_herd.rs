@@ -1000,7 +1000,8 @@ pub struct Report {
     pub chosen: Outcome,
     /// Each fix alone, then all four (strengths from the knobs).
     pub table: Vec<Outcome>,
-    /// The theory bound on the cold-start burst: `min(first-TTL requests, pairs touched)`.
+    /// The theory's cold-start burst, `min(first-TTL requests, (instance, key) pairs touched)`:
+    /// the floor of the no-fix burst and exactly the burst with coalescing.
     pub burst_bound: u64,
     /// Cache entries loaded by priming (outside this database), for the chosen fixes.
     pub primed_entries: u64,
@@ -1090,8 +1091,8 @@ impl Model for ThunderingHerd {
         let mut notes = Vec::new();
         let b = &baseline;
         notes.push(format!(
-            "Cold start, no fixes: {} database queries in the first TTL ({} s), against {} requests and {} (instance, key) pairs touched — the bound min(requests, pairs) is {}.",
-            b.first_ttl_queries, fmt_s(cfg.ttl), b.first_ttl_requests, b.first_ttl_pairs, burst_bound
+            "Cold start, no fixes: {} database queries in the first TTL ({} s). The theory's floor is one miss per (instance, key) pair touched, {} here (at most min(requests, instances × keys)); the ceiling is one per request, {}, reached when answers are slow and requests for a key already in flight miss again.",
+            b.first_ttl_queries, fmt_s(cfg.ttl), burst_bound, b.first_ttl_requests
         ));
         if f64::from(b.peak_qps) > capacity_qps {
             notes.push(format!(
