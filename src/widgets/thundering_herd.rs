@@ -91,7 +91,7 @@ pub fn View(props: &Props) -> Html {
             <ul>
                 <li>{"The cold burst is bounded by the theory: at least one query per (instance, key) pair touched before the first TTL ends, at most one per request. The “cold burst” tile shows where the run falls; a slow database pushes it up towards the request count, because every request for a key already in flight misses again."}</li>
                 <li>{"Once the database is over capacity its queue grows, answers come back later, and more requests miss while they wait: the overload feeds itself, and the p99 latency column shows it in seconds."}</li>
-                <li>{"Staggering only helps if the window is long enough for the cold loads to fit under the capacity: roughly instances × keys each touches ÷ spare capacity. Too short a window and the database is still overrun, just later."}</li>
+                <li>{"Staggering only helps if the window is long enough for the cold loads to fit under the capacity: roughly instances × keys each touches ÷ spare capacity. Too short a window (try 3 s) lowers the peak but leaves the database overrun for as long as before, or longer."}</li>
                 <li>{"Priming moves the burst rather than removing it when every primed entry expires at the same moment one TTL later; jitter is what breaks that alignment. Primed entries are loaded from outside this database (a snapshot or a warm peer) and are not counted as its queries."}</li>
             </ul>
             <h3>{"Where the book's claim holds and where it needs help"}</h3>
