@@ -14,6 +14,7 @@ pub mod consistent_hashing;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod rate_limiters;
+pub mod thundering_herd;
 pub mod work_stealing;
 
 type ViewFn = fn(WidgetCtx) -> Html;
@@ -24,6 +25,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
     ("load-balancer", |ctx| html! { <load_balancer::View ctx={ctx} /> }),
     ("hot-shard", |ctx| html! { <hot_shard::View ctx={ctx} /> }),
+    ("thundering-herd", |ctx| html! { <thundering_herd::View ctx={ctx} /> }),
     ("rate-limiters", |ctx| html! { <rate_limiters::View ctx={ctx} /> }),
     ("backpressure-chain", |ctx| html! { <backpressure_chain::View ctx={ctx} /> }),
     ("autoscaling-strategies", |ctx| html! { <autoscaling_strategies::View ctx={ctx} /> }),

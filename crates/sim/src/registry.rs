@@ -130,7 +130,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 22,
         title: "Thundering herd",
         summary: "Cold caches starting at once, and the fixes that flatten the database peak.",
-        model: None,
+        model: Some(ModelEntry::of::<models::thundering_herd::ThunderingHerd>()),
     },
     Widget {
         slug: "rate-limiters",

@@ -8,4 +8,5 @@ pub mod consistent_hashing;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod rate_limiters;
+pub mod thundering_herd;
 pub mod work_stealing;
