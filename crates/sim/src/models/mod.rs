@@ -1,6 +1,7 @@
 //! One module per model. Each module holds the model's `Params`, its simulation, its `Report`
 //! and its tests; the registry ([`crate::registry`]) names it.
 
+pub mod adaptive_concurrency;
 pub mod autoscaling_calculator;
 pub mod consistent_hashing;
 pub mod load_balancer;
