@@ -7,6 +7,7 @@
 use crate::chrome::host::WidgetCtx;
 use yew::prelude::*;
 
+pub mod adaptive_concurrency;
 pub mod autoscaling_calculator;
 pub mod consistent_hashing;
 pub mod load_balancer;
@@ -20,6 +21,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
     ("load-balancer", |ctx| html! { <load_balancer::View ctx={ctx} /> }),
     ("rate-limiters", |ctx| html! { <rate_limiters::View ctx={ctx} /> }),
+    ("adaptive-concurrency", |ctx| html! { <adaptive_concurrency::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
 ];
 
