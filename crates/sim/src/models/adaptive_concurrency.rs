@@ -1089,16 +1089,19 @@ impl Model for AdaptiveConcurrency {
         }
         for l in &limiters {
             for (name, ph) in [("before", &l.before), ("after", &l.after)] {
-                if let Some(ph) = ph {
+                if let Some(ph) = ph.as_ref().filter(|ph| ph.ratio > 1.8 || ph.ratio < 0.75) {
                     notes.push(format!(
-                        "{} {} the change: average limit {} against the optimum {} ({:.2}×); latency {} ms measured, {} ms by Little's law at that limit.",
+                        "{} {} the change held an average limit of {} against the optimum {} ({:.2}×): {}.",
                         l.name,
                         name,
                         fmt1(ph.avg_limit),
                         fmt1(ph.optimum),
                         ph.ratio,
-                        fmt1(ph.latency_ms),
-                        fmt1(ph.latency_little_ms)
+                        if ph.ratio > 1.0 {
+                            format!("the extra requests only queue, and latency is {} ms instead of {} ms", fmt1(ph.latency_ms), fmt1(p.service_ms))
+                        } else {
+                            format!("slots idle, and throughput is {} of {} req/s", fmt1(ph.throughput), fmt1(ph.capacity_rps))
+                        }
                     ));
                 }
             }
