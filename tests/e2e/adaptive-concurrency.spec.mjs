@@ -18,8 +18,8 @@ test('adaptive-concurrency: the optimum is c, and the limits shown are the core\
   await page.goto(`/widget/${slug}`);
   await ready(page);
   // Little's law: limit* = c·μ × S = c slots (20 before, 10 after)
-  expect(await value(page, 'optimum_before')).toBe(20);
-  expect(await value(page, 'optimum_after')).toBe(10);
+  expect(num(await metricText(page, 'optimum_before'))).toBe(20);
+  expect(num(await metricText(page, 'optimum_after'))).toBe(10);
   const cli = JSON.parse(runCli(['run', slug])).report;
   const g = cli.limiters.find((l) => l.key === 'gradient2');
   for (const when of ['before', 'after']) {
