@@ -92,7 +92,7 @@ pub fn View(props: &Props) -> Html {
             <p>{"The target is Little's law: at the best limit every slot is busy and nobody queues, so the limit equals throughput × no-load latency, which is the slot count c. A limit below it wastes capacity (throughput drops); above it only adds queueing (latency grows as limit × S ÷ c, which the table checks against the measured latency)."}</p>
             <h3>{"Try this"}</h3>
             <p>
-                { ctx.try_this("AIMD's sawtooth", &[("limiter", "aimd")]) }
+                { ctx.try_this("Gradient2", &[("limiter", "gradient2")]) }
                 { ctx.try_this("Vegas", &[("limiter", "vegas")]) }
                 { ctx.try_this("Capacity doubles", &[("capacity_before", "10"), ("capacity_after", "20"), ("offered_rate", "1500")]) }
                 { ctx.try_this("A tight AIMD timeout", &[("limiter", "aimd"), ("aimd_timeout_x", "1.15")]) }
@@ -100,9 +100,9 @@ pub fn View(props: &Props) -> Html {
                 { ctx.try_this("Vegas starts above a tiny server", &[("limiter", "vegas"), ("capacity_before", "2"), ("capacity_after", "2"), ("offered_rate", "300"), ("initial_limit", "10")]) }
             </p>
             <h3>{"What to notice"}</h3>
-            <p>{"Every limiter settles a little above the optimum, on purpose: each keeps a small standing queue so that no slot ever idles. AIMD saws between β·x·c and x·c, where x is its timeout in multiples of S, so it averages about x·c·(1+β)/2 (1.43·c with the defaults). Vegas aims for a queue of α = 3·log10(limit) to β = 6·log10(limit) requests, so it sits near c + 4 to c + 8. Gradient2 tolerates latency up to 1.5× its long-term average. When the capacity halves, all three come down within a second or two; rejections take the excess, and the latency of what is admitted stays bounded."}</p>
+            <p>{"Every limiter settles a little above the optimum, on purpose: each keeps a small standing queue so that no slot ever idles. AIMD saws between β·x·c and x·c, where x is its timeout in multiples of S, so it averages about x·c·(1+β)/2 (1.43·c with the defaults). Vegas aims for a queue of α = 3·log10(limit) to β = 6·log10(limit) requests, so it sits near c + 4 to c + 8. Gradient2 tolerates latency up to 1.5× its long-term average — and that average follows the latency it causes, so it keeps creeping up. When the capacity halves, all three come down within a second or two; rejections take the excess, and the latency of what is admitted stays bounded."}</p>
             <h3>{"Where the book's claim holds and where it fails"}</h3>
-            <p>{"The book says a limiter that probes, watches latency and backs off “finds optimal concurrency automatically”. It holds in the sense that matters: each limiter lands within a small factor of c and follows c when it moves, with throughput at capacity. It is not exact, and the table shows by how much. It also fails in two measurable ways: Gradient2's long-term average slowly absorbs the queueing it causes, so on long runs (or after the capacity drops) its limit ratchets up and latency with it; and Vegas, started above a small server, never sees it unloaded, takes the queue for the no-load latency and keeps a limit several times too high."}</p>
+            <p>{"The book says a limiter that probes, watches latency and backs off “finds optimal concurrency automatically”. It holds in the sense that matters: each limiter lands within a small factor of c and follows c when it moves, with throughput at capacity. It is not exact, and the table shows by how much. It also fails in two measurable ways: Gradient2's long-term average absorbs the queueing it causes, so after a few hundred windows its limit ratchets up — about twice the optimum in the default run, with latency to match — and it never comes back while the load lasts; and Vegas, started above a small server, never sees it unloaded, takes the queue for the no-load latency and keeps a limit several times too high."}</p>
         </section>
         </>
     }

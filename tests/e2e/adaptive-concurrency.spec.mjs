@@ -21,33 +21,36 @@ test('adaptive-concurrency: the optimum is c, and the limits shown are the core\
   expect(num(await metricText(page, 'optimum_before'))).toBe(20);
   expect(num(await metricText(page, 'optimum_after'))).toBe(10);
   const cli = JSON.parse(runCli(['run', slug])).report;
-  const g = cli.limiters.find((l) => l.key === 'gradient2');
+  const a = cli.limiters.find((l) => l.key === 'aimd');
   for (const when of ['before', 'after']) {
     const shown = await value(page, `limit_${when}`);
-    expect(Math.abs(shown - g[when].avg_limit)).toBeLessThan(0.01 * g[when].avg_limit);
+    expect(Math.abs(shown - a[when].avg_limit)).toBeLessThan(0.01 * a[when].avg_limit);
   }
-  // Gradient2 settles near the optimum before the drop, and follows it down
-  expect(g.before.ratio).toBeGreaterThan(0.9);
-  expect(g.before.ratio).toBeLessThan(1.5);
-  expect(g.after.avg_limit).toBeLessThan(g.before.avg_limit);
+  // AIMD saws between β·x·c and x·c: about 1.5 × 20 × (1 + 0.9) / 2 = 28.5 before the drop,
+  // 14.25 after it; and it follows the drop down
+  expect(a.before.avg_limit).toBeGreaterThan(28.5 * 0.85);
+  expect(a.before.avg_limit).toBeLessThan(28.5 * 1.15);
+  expect(a.after.avg_limit).toBeGreaterThan(14.25 * 0.85);
+  expect(a.after.avg_limit).toBeLessThan(14.25 * 1.15);
   await expect(page.locator('canvas')).toHaveCount(3);
   await expect(page.locator('table.data tbody tr')).toHaveCount(6);
   expect(problems()).toEqual([]);
 });
 
-test('adaptive-concurrency: choosing AIMD changes the metrics and shows its sawtooth average', async ({ page }) => {
+test('adaptive-concurrency: choosing Vegas changes the metrics; it holds a queue of α to β', async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto(`/widget/${slug}`);
   await ready(page);
   const before = await metricText(page, 'limit_before');
-  await page.locator(`#w-${slug}-limiter`).selectOption('aimd');
-  await expect(page).toHaveURL(/limiter=aimd/);
+  await page.locator(`#w-${slug}-limiter`).selectOption('vegas');
+  await expect(page).toHaveURL(/limiter=vegas/);
   await expect.poll(() => metricText(page, 'limit_before'), { timeout: 15_000 }).not.toBe(before);
   await ready(page);
-  // AIMD saws between β·x·c and x·c: about 1.5 × 20 × (1 + 0.9) / 2 = 28.5
-  const aimd = await value(page, 'limit_before');
-  expect(aimd).toBeGreaterThan(28.5 * 0.85);
-  expect(aimd).toBeLessThan(28.5 * 1.15);
+  // Vegas aims for a queue between α = 3·log10(limit) and β = 6·log10(limit): limit ≈ c + 4…8
+  const v = await value(page, 'limit_before');
+  const l = Math.max(1, Math.log10(v));
+  expect(v - 20).toBeGreaterThan(3 * l - 2);
+  expect(v - 20).toBeLessThan(6 * l + 2);
   expect(problems()).toEqual([]);
 });
 
