@@ -27,7 +27,7 @@
 //!   otherwise, if the window was not application-limited, `limit ← limit + 1`
 //!   (e.g. β = 0.9: 10 → 9 → 8.1).
 //! - **Gradient2** (Netflix concurrency-limits `Gradient2Limit`): a long-term RTT (exponential
-//!   average over 600 windows) and the short-term (this window's) RTT;
+//!   average over 600 windows, a plain mean over the first 10) and the short-term (this window's) RTT;
 //!   `gradient = clamp(1.5 × long / short, 0.5, 1)` — RTT up to 1.5× the long-term average is
 //!   tolerated — `new = limit × gradient + queue_size` (queue size 4), smoothed:
 //!   `limit ← 0.8·limit + 0.2·new`. If the long-term RTT exceeds twice the short one it decays
