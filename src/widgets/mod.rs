@@ -7,6 +7,7 @@
 use crate::chrome::host::WidgetCtx;
 use yew::prelude::*;
 
+pub mod adaptive_concurrency;
 pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
@@ -27,6 +28,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("hot-shard", |ctx| html! { <hot_shard::View ctx={ctx} /> }),
     ("thundering-herd", |ctx| html! { <thundering_herd::View ctx={ctx} /> }),
     ("rate-limiters", |ctx| html! { <rate_limiters::View ctx={ctx} /> }),
+    ("adaptive-concurrency", |ctx| html! { <adaptive_concurrency::View ctx={ctx} /> }),
     ("backpressure-chain", |ctx| html! { <backpressure_chain::View ctx={ctx} /> }),
     ("autoscaling-strategies", |ctx| html! { <autoscaling_strategies::View ctx={ctx} /> }),
     ("work-stealing", |ctx| html! { <work_stealing::View ctx={ctx} /> }),

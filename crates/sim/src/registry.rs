@@ -144,7 +144,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 23,
         title: "Adaptive concurrency",
         summary: "AIMD, Gradient2 and Vegas limiters finding a capacity that moves.",
-        model: None,
+        model: Some(ModelEntry::of::<models::adaptive_concurrency::AdaptiveConcurrency>()),
     },
     Widget {
         slug: "backpressure-chain",

@@ -1,6 +1,7 @@
 //! One module per model. Each module holds the model's `Params`, its simulation, its `Report`
 //! and its tests; the registry ([`crate::registry`]) names it.
 
+pub mod adaptive_concurrency;
 pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
