@@ -60,17 +60,18 @@ for (const slug of slugs) {
 }
 
 // 3. input → repaint
-const sliders = { 'consistent-hashing': ['nodes', '3', '4'], 'autoscaling-calculator': ['target_util', '70', '71'] };
-console.log('\nslider input → repaint with new numbers (input event to the frame after the DOM changed), 40 moves, target p95 ≤ 16 ms');
+console.log('\nslider input → repaint with new numbers (first slider of each widget, one step and back; input event to the frame after the DOM changed), 40 moves, target p95 ≤ 16 ms');
 for (const slug of slugs) {
-  const [key, a, b] = sliders[slug] || [];
-  if (!key) { console.log(`  ${slug}: no slider scenario defined`); continue; }
   await page.goto(`${BASE}/widget/${slug}`);
   await page.waitForSelector(`[data-slug="${slug}"][aria-busy="false"] [data-metric] .value`);
   await page.evaluate(() => { window.__long = []; });
-  const times = await page.evaluate(async ({ slug, key, a, b }) => {
+  const times = await page.evaluate(async ({ slug }) => {
     const sec = document.querySelector(`[data-slug="${slug}"]`);
-    const input = document.getElementById(`w-${slug}-${key}`);
+    // every widget: its first slider, nudged one step and back (registry-driven, no per-widget setup)
+    const input = sec.querySelector('.controls input[type=range]');
+    const step = Number(input.step) || 1;
+    const a = input.value;
+    const b = String(Number(a) + step <= Number(input.max) ? Number(a) + step : Number(a) - step);
     const text = () => [...sec.querySelectorAll('[data-metric]')].map((m) => m.textContent).join('|');
     const out = [];
     for (let i = 0; i < 40; i++) {
@@ -78,19 +79,30 @@ for (const slug of slugs) {
       input.value = i % 2 ? a : b;
       const t0 = performance.now();
       input.dispatchEvent(new Event('input', { bubbles: true }));
-      await new Promise((res) => {
-        const check = () => { if (text() !== before && sec.getAttribute('aria-busy') === 'false') { requestAnimationFrame(() => res()); return true; } return false; };
+      // a move too small to change any shown number (a log slider's step) is not a repaint
+      const changed = await new Promise((res) => {
+        let mo;
+        const timer = setTimeout(() => { if (mo) mo.disconnect(); res(false); }, 2000);
+        const check = () => {
+          if (text() !== before && sec.getAttribute('aria-busy') === 'false') {
+            clearTimeout(timer);
+            requestAnimationFrame(() => res(true));
+            return true;
+          }
+          return false;
+        };
         if (check()) return;
-        const mo = new MutationObserver(() => { if (check()) mo.disconnect(); });
+        mo = new MutationObserver(() => { if (check()) mo.disconnect(); });
         mo.observe(sec, { subtree: true, childList: true, characterData: true, attributes: true });
       });
-      out.push(performance.now() - t0);
+      if (changed) out.push(performance.now() - t0);
       await new Promise((r) => setTimeout(r, 30));
     }
     return out;
-  }, { slug, key, a, b });
+  }, { slug });
   const longs = await page.evaluate(() => window.__long);
-  console.log(`  ${slug.padEnd(26)} p50 ${f(quantile(times, 0.5))} ms   p95 ${f(quantile(times, 0.95))} ms   main-thread tasks > 50 ms: ${longs.length}${longs.length ? ` (max ${f(Math.max(...longs))} ms)` : ''}`);
+  if (!times.length) { console.log(`  ${slug.padEnd(26)} (its first slider's smallest step changes no shown number)`); continue; }
+  console.log(`  ${slug.padEnd(26)} n=${String(times.length).padStart(2)}  p50 ${f(quantile(times, 0.5))} ms   p95 ${f(quantile(times, 0.95))} ms   main-thread tasks > 50 ms: ${longs.length}${longs.length ? ` (max ${f(Math.max(...longs))} ms)` : ''}`);
 }
 
 // 4. while the live simulation plays
@@ -98,7 +110,7 @@ await page.goto(`${BASE}/widget/autoscaling-calculator`);
 await page.waitForSelector('[data-slug="autoscaling-calculator"][aria-busy="false"]');
 await page.evaluate(() => { window.__long = []; });
 await page.getByRole('button', { name: '▶ Play' }).click();
-await page.locator('.player select').selectOption('5');
+await page.locator('#w-autoscaling-calculator-speed').selectOption('5');
 const frames = await page.evaluate(async () => {
   const ts = [];
   const t0 = performance.now();
