@@ -157,3 +157,109 @@ pub fn Player(props: &PlayerProps) -> Html {
         </div>
     }
 }
+
+/// A live, step-able simulation wired to a [`Player`]: what [`use_live_sim`] returns.
+pub struct LiveSim<K: 'static> {
+    /// The latest snapshot, for drawing.
+    pub snap: UseStateHandle<K>,
+    /// Simulated seconds shown so far. The view owns this clock: events are sparse, so it runs
+    /// ahead of the last event.
+    pub clock: f64,
+    running: UseStateHandle<bool>,
+    speed: UseStateHandle<f64>,
+    toggle: Callback<()>,
+    step: Callback<()>,
+    reset: Callback<()>,
+}
+
+impl<K: 'static> LiveSim<K> {
+    /// The transport bar for this simulation.
+    pub fn player(&self, speeds: Vec<f64>, status: String, id: AttrValue) -> Html {
+        let speed = self.speed.clone();
+        html! {
+            <Player running={*self.running} speed={*self.speed} {speeds} on_toggle={self.toggle.clone()}
+                on_step={self.step.clone()} on_reset={self.reset.clone()}
+                on_speed={Callback::from(move |v: f64| speed.set(v))} {status} id_prefix={id} />
+        }
+    }
+}
+
+/// Run a `Simulation` live: built by `make` from `deps` (rebuilt and paused whenever they
+/// change), advanced on animation frames at the chosen speed, one event per Step, rebuilt on
+/// Reset; `snapshot` reads what the view draws.
+#[hook]
+pub fn use_live_sim<S, K, D>(
+    deps: D,
+    make: fn(&D) -> S,
+    snapshot: fn(&S) -> K,
+    initial_speed: f64,
+) -> LiveSim<K>
+where
+    S: sim::model::Simulation + 'static,
+    K: 'static,
+    D: PartialEq + Clone + 'static,
+{
+    let sim = use_mut_ref(|| make(&deps));
+    let clock = use_mut_ref(|| 0.0f64);
+    let snap = use_state(|| snapshot(&sim.borrow()));
+    let running = use_state(|| false);
+    let speed = use_state(|| initial_speed);
+    let restart = {
+        let (sim, clock, snap, running) =
+            (sim.clone(), clock.clone(), snap.clone(), running.clone());
+        move |d: &D| {
+            *sim.borrow_mut() = make(d);
+            *clock.borrow_mut() = 0.0;
+            snap.set(snapshot(&sim.borrow()));
+            running.set(false);
+        }
+    };
+    {
+        let restart = restart.clone();
+        use_effect_with(deps.clone(), move |d| restart(d));
+    }
+    let on_frame = {
+        let (sim, clock, snap, running, speed) = (
+            sim.clone(),
+            clock.clone(),
+            snap.clone(),
+            running.clone(),
+            *speed,
+        );
+        Callback::from(move |dt_ms: f64| {
+            let mut s = sim.borrow_mut();
+            let t = *clock.borrow() + dt_ms / 1000.0 * speed;
+            *clock.borrow_mut() = t;
+            s.advance_to(t);
+            if s.next_event_time().is_none() {
+                running.set(false);
+            }
+            snap.set(snapshot(&s));
+        })
+    };
+    use_frames(*running, on_frame);
+    let toggle = {
+        let running = running.clone();
+        Callback::from(move |_| running.set(!*running))
+    };
+    let step = {
+        let (sim, clock, snap) = (sim.clone(), clock.clone(), snap.clone());
+        Callback::from(move |_| {
+            let mut s = sim.borrow_mut();
+            s.step();
+            *clock.borrow_mut() = s.now();
+            snap.set(snapshot(&s));
+        })
+    };
+    let reset = Callback::from(move |_| restart(&deps));
+    let now = *clock.borrow();
+    LiveSim {
+        snap,
+        clock: now,
+        running,
+        speed,
+        toggle,
+        step,
+        reset,
+    }
+}

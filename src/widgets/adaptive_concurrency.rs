@@ -5,8 +5,7 @@
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::host::{use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
-use crate::chrome::player::{use_frames, Player};
-use sim::model::Simulation;
+use crate::chrome::player::use_live_sim;
 use sim::models::adaptive_concurrency::{
     AcSim, LimiterKind, LimiterReport, Params, Phase, Report, Snapshot,
 };
@@ -268,81 +267,18 @@ fn fresh(p: &Params, seed: u64) -> AcSim {
 #[component]
 fn Live(props: &LiveProps) -> Html {
     let LiveProps { params, seed, id } = props;
-    let sim = use_mut_ref(|| fresh(params, *seed));
-    // the view-owned playback clock, in simulated seconds
-    let clock = use_mut_ref(|| 0.0f64);
-    let snap = use_state(|| sim.borrow().snapshot());
-    let running = use_state(|| false);
-    let speed = use_state(|| 0.1f64);
-    {
-        let (sim, snap, running, clock) =
-            (sim.clone(), snap.clone(), running.clone(), clock.clone());
-        use_effect_with((params.clone(), *seed), move |(p, s)| {
-            *sim.borrow_mut() = fresh(p, *s);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            running.set(false);
-        });
-    }
-    let on_frame = {
-        let (sim, snap, speed, running, clock) = (
-            sim.clone(),
-            snap.clone(),
-            *speed,
-            running.clone(),
-            clock.clone(),
-        );
-        Callback::from(move |dt_ms: f64| {
-            let mut s = sim.borrow_mut();
-            let t = *clock.borrow() + dt_ms / 1000.0 * speed;
-            *clock.borrow_mut() = t;
-            s.advance_to(t);
-            if s.next_event_time().is_none() {
-                running.set(false);
-            }
-            snap.set(s.snapshot());
-        })
-    };
-    use_frames(*running, on_frame);
-    let toggle = {
-        let running = running.clone();
-        Callback::from(move |_| running.set(!*running))
-    };
-    let step = {
-        let (sim, snap, clock) = (sim.clone(), snap.clone(), clock.clone());
-        Callback::from(move |_| {
-            let mut s = sim.borrow_mut();
-            s.step();
-            *clock.borrow_mut() = s.now();
-            snap.set(s.snapshot());
-        })
-    };
-    let reset = {
-        let (sim, snap, running, p, seed, clock) = (
-            sim.clone(),
-            snap.clone(),
-            running.clone(),
-            params.clone(),
-            *seed,
-            clock.clone(),
-        );
-        Callback::from(move |_| {
-            *sim.borrow_mut() = fresh(&p, seed);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            running.set(false);
-        })
-    };
-    let on_speed = {
-        let speed = speed.clone();
-        Callback::from(move |v: f64| speed.set(v))
-    };
-    let s: &Snapshot = &snap;
+    let live = use_live_sim(
+        (params.clone(), *seed),
+        |d| fresh(&d.0, d.1),
+        |s| s.snapshot(),
+        0.1,
+    );
+    let clock = live.clock;
+    let s: &Snapshot = &live.snap;
     html! {
         <section class="live" aria-label="Live simulation">
             <h3>{ format!("{} in front of the server, live", s.kind.name()) }</h3>
-            <Player running={*running} speed={*speed} speeds={vec![0.01, 0.1, 0.5, 1.0]} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
-                status={format!("t = {:.2} s · {} arrived · {} admitted · {} rejected", s.t.max(*clock.borrow()), int(s.arrived), int(s.admitted), int(s.rejected))} id_prefix={id.clone()} />
+            { live.player(vec![0.01, 0.1, 0.5, 1.0], format!("t = {:.2} s · {} arrived · {} admitted · {} rejected", s.t.max(clock), int(s.arrived), int(s.admitted), int(s.rejected)), id.clone()) }
             { drawing(s) }
             <dl class="metrics">
                 { metric("live_limit", "Limit now", sig3(s.limit), Some(format!("optimum now {}", sig3(s.optimum))), Tone::Plain) }

@@ -5,8 +5,7 @@
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::host::{use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
-use crate::chrome::player::{use_frames, Player};
-use sim::model::Simulation;
+use crate::chrome::player::use_live_sim;
 use sim::models::backpressure_chain::{
     ChainSim, ChainSnapshot, Mode, ModeRun, Params, Report, HOP_NAMES,
 };
@@ -199,83 +198,19 @@ struct LiveProps {
 #[component]
 fn LiveChain(props: &LiveProps) -> Html {
     let LiveProps { params, seed, id } = props;
-    let sim = use_mut_ref(|| ChainSim::new(params, *seed));
-    // the playback clock: simulated seconds shown so far
-    let clock = use_mut_ref(|| 0.0f64);
-    let snap = use_state(|| sim.borrow().snapshot());
-    let running = use_state(|| false);
-    let speed = use_state(|| 1.0f64);
-    {
-        let (sim, snap, running, clock) =
-            (sim.clone(), snap.clone(), running.clone(), clock.clone());
-        use_effect_with((params.clone(), *seed), move |(p, s)| {
-            *sim.borrow_mut() = ChainSim::new(p, *s);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            running.set(false);
-        });
-    }
-    let on_frame = {
-        let (sim, snap, speed, running, clock) = (
-            sim.clone(),
-            snap.clone(),
-            *speed,
-            running.clone(),
-            clock.clone(),
-        );
-        Callback::from(move |dt_ms: f64| {
-            let mut s = sim.borrow_mut();
-            // at most a tenth of a simulated second per frame, so a slow frame never stalls
-            let t = *clock.borrow() + (dt_ms / 1000.0 * speed).min(0.1 * speed.max(1.0));
-            *clock.borrow_mut() = t;
-            s.advance_to(t);
-            if s.next_event_time().is_none() {
-                running.set(false);
-            }
-            snap.set(s.snapshot());
-        })
-    };
-    use_frames(*running, on_frame);
-    let toggle = {
-        let running = running.clone();
-        Callback::from(move |_| running.set(!*running))
-    };
-    let step = {
-        let (sim, snap, clock) = (sim.clone(), snap.clone(), clock.clone());
-        Callback::from(move |_| {
-            let mut s = sim.borrow_mut();
-            s.step();
-            *clock.borrow_mut() = s.now();
-            snap.set(s.snapshot());
-        })
-    };
-    let reset = {
-        let (sim, snap, running, p, seed, clock) = (
-            sim.clone(),
-            snap.clone(),
-            running.clone(),
-            params.clone(),
-            *seed,
-            clock.clone(),
-        );
-        Callback::from(move |_| {
-            *sim.borrow_mut() = ChainSim::new(&p, seed);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            running.set(false);
-        })
-    };
-    let on_speed = {
-        let speed = speed.clone();
-        Callback::from(move |v: f64| speed.set(v))
-    };
-    let s: &ChainSnapshot = &snap;
-    let t = s.t.max(*clock.borrow());
+    let live = use_live_sim(
+        (params.clone(), *seed),
+        |d| ChainSim::new(&d.0, d.1),
+        |s| s.snapshot(),
+        1.0,
+    );
+    let clock = live.clock;
+    let s: &ChainSnapshot = &live.snap;
+    let t = s.t.max(clock);
     html! {
         <section class="live" aria-label="Live simulation">
             <h3>{ format!("The chain, live ({})", params.mode.label()) }</h3>
-            <Player running={*running} speed={*speed} speeds={vec![0.1, 0.25, 1.0, 4.0]} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
-                status={format!("t = {:.2} s · {} arrived · {} in time · {} rejected · {} timed out", t, int(u64::from(s.arrived)), int(u64::from(s.succeeded)), int(u64::from(s.rejected)), int(u64::from(s.timed_out)))} id_prefix={id.clone()} />
+            { live.player(vec![0.1, 0.25, 1.0, 4.0], format!("t = {:.2} s · {} arrived · {} in time · {} rejected · {} timed out", t, int(u64::from(s.arrived)), int(u64::from(s.succeeded)), int(u64::from(s.rejected)), int(u64::from(s.timed_out))), id.clone()) }
             { chain_svg(s, params) }
             <dl class="metrics">
                 { metric("live_goodput", "Goodput, last second", format!("{} req/s", s.goodput_last_s), None, Tone::Plain) }
