@@ -4,8 +4,7 @@
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::host::{use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
-use crate::chrome::player::{use_frames, Player};
-use sim::model::Simulation;
+use crate::chrome::player::use_live_sim;
 use sim::models::thundering_herd::{
     Config, Fixes, HerdSim, LastEvent, Outcome, Params, Report, Snapshot,
 };
@@ -197,80 +196,18 @@ fn new_sim(p: &Params, seed: u64, fixed: bool) -> HerdSim {
 fn LiveHerd(props: &LiveProps) -> Html {
     let LiveProps { params, seed, id } = props;
     let fixed = use_state(|| false);
-    let sim = use_mut_ref(|| new_sim(params, *seed, *fixed));
-    let clock = use_mut_ref(|| 0.0f64);
-    let snap = use_state(|| sim.borrow().snapshot());
-    let running = use_state(|| false);
-    let speed = use_state(|| 1.0f64);
-    {
-        let (sim, snap, running, clock) =
-            (sim.clone(), snap.clone(), running.clone(), clock.clone());
-        use_effect_with((params.clone(), *seed, *fixed), move |(p, s, f)| {
-            *sim.borrow_mut() = new_sim(p, *s, *f);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            running.set(false);
-        });
-    }
-    let on_frame = {
-        let (sim, snap, speed, running, clock) = (
-            sim.clone(),
-            snap.clone(),
-            *speed,
-            running.clone(),
-            clock.clone(),
-        );
-        Callback::from(move |dt_ms: f64| {
-            let mut s = sim.borrow_mut();
-            let t = *clock.borrow() + dt_ms / 1000.0 * speed;
-            *clock.borrow_mut() = t;
-            s.advance_to(t);
-            if s.next_event_time().is_none() {
-                running.set(false);
-            }
-            snap.set(s.snapshot());
-        })
-    };
-    use_frames(*running, on_frame);
-    let toggle = {
-        let running = running.clone();
-        Callback::from(move |_| running.set(!*running))
-    };
-    let step = {
-        let (sim, snap, clock) = (sim.clone(), snap.clone(), clock.clone());
-        Callback::from(move |_| {
-            let mut s = sim.borrow_mut();
-            s.step();
-            *clock.borrow_mut() = s.now();
-            snap.set(s.snapshot());
-        })
-    };
-    let reset = {
-        let (sim, snap, running, p, seed, clock, f) = (
-            sim.clone(),
-            snap.clone(),
-            running.clone(),
-            params.clone(),
-            *seed,
-            clock.clone(),
-            *fixed,
-        );
-        Callback::from(move |_| {
-            *sim.borrow_mut() = new_sim(&p, seed, f);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            running.set(false);
-        })
-    };
-    let on_speed = {
-        let speed = speed.clone();
-        Callback::from(move |v: f64| speed.set(v))
-    };
+    let live = use_live_sim(
+        (params.clone(), *seed, *fixed),
+        |d| new_sim(&d.0, d.1, d.2),
+        |s| s.snapshot(),
+        1.0,
+    );
+    let clock = live.clock;
     let pick = |v: bool| {
         let fixed = fixed.clone();
         Callback::from(move |_: MouseEvent| fixed.set(v))
     };
-    let s: &Snapshot = &snap;
+    let s: &Snapshot = &live.snap;
     let fx = chosen_fixes(params);
     let hit = if s.requests > 0 {
         s.hits as f64 / s.requests as f64
@@ -284,8 +221,7 @@ fn LiveHerd(props: &LiveProps) -> Html {
                 <button type="button" aria-pressed={(!*fixed).to_string()} onclick={pick(false)}>{"Watch: no fixes"}</button>
                 <button type="button" aria-pressed={fixed.to_string()} onclick={pick(true)}>{ format!("Watch: your fixes ({})", fx.name()) }</button>
             </div>
-            <Player running={*running} speed={*speed} speeds={vec![0.1, 0.5, 1.0, 2.0, 5.0]} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
-                status={format!("t = {:.2} s · {} requests · {} DB queries", s.t.max(*clock.borrow()), int(s.requests), int(s.queries))} id_prefix={id.clone()} />
+            { live.player(vec![0.1, 0.5, 1.0, 2.0, 5.0], format!("t = {:.2} s · {} requests · {} DB queries", s.t.max(clock), int(s.requests), int(s.queries)), id.clone()) }
             { fleet_svg(s) }
             <p class="th-last muted" aria-live="off">{ last_text(&s.last) }</p>
             <dl class="metrics">
