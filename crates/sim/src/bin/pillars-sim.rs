@@ -162,7 +162,25 @@ fn bench(args: &[String]) -> Result<String, String> {
     let t0 = std::time::Instant::now();
     let check = sim::bench::core_benchmark(rounds);
     let ms = t0.elapsed().as_secs_f64() * 1e3;
-    Ok(format!(
-        "{{\"rounds\":{rounds},\"ms\":{ms:.3},\"check\":{check}}}"
-    ))
+    // Per model: the median wall time of one default run (what a knob change costs the worker).
+    let per_model: serde_json::Map<String, serde_json::Value> = sim::registry::built()
+        .filter_map(|w| w.model.map(|m| (w.slug, m)))
+        .map(|(slug, m)| {
+            let mut t: Vec<f64> = (0..rounds.max(1))
+                .map(|r| {
+                    let t0 = std::time::Instant::now();
+                    std::hint::black_box((m.run)(slug, &[], u64::from(r) + 1));
+                    t0.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            t.sort_by(f64::total_cmp);
+            let median = (t[t.len() / 2] * 1e3).round() / 1e3;
+            (slug.to_string(), serde_json::json!(median))
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "rounds": rounds, "ms": (ms * 1e3).round() / 1e3, "check": check,
+        "median_ms_per_default_run": per_model,
+    })
+    .to_string())
 }
