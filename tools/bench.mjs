@@ -60,33 +60,41 @@ for (const slug of slugs) {
 }
 
 // 3. input → repaint
-console.log('\nslider input → repaint with new numbers (first slider of each widget, one step and back; input event to the frame after the DOM changed), 40 moves, target p95 ≤ 16 ms');
+// Each move sets the first slider to a value it has not had yet (walking up from the default,
+// then down), so no result can come from a cache. Two figures per move:
+//   ready — input event → the new numbers are in the DOM (work done, frame ready to paint);
+//   shown — input event → the next animation frame after that (adds the wait for vsync, which
+//           for input at a random phase is uniform on 0–16.7 ms whatever the app does).
+// The target (p95 ≤ 16 ms, "repaints within a frame") is about `ready`.
+console.log('\nslider input → repaint with new numbers (first slider of each widget, 40 moves to values not seen before), target p95 ready ≤ 16 ms');
 for (const slug of slugs) {
   await page.goto(`${BASE}/widget/${slug}`);
   await page.waitForSelector(`[data-slug="${slug}"][aria-busy="false"] [data-metric] .value`);
   await page.evaluate(() => { window.__long = []; });
   const times = await page.evaluate(async ({ slug }) => {
     const sec = document.querySelector(`[data-slug="${slug}"]`);
-    // every widget: its first slider, nudged one step and back (registry-driven, no per-widget setup)
+    // every widget: its first slider (registry-driven, no per-widget setup)
     const input = sec.querySelector('.controls input[type=range]');
-    const step = Number(input.step) || 1;
-    const a = input.value;
-    const b = String(Number(a) + step <= Number(input.max) ? Number(a) + step : Number(a) - step);
+    const step = Number(input.step) || 1, lo = Number(input.min), hi = Number(input.max), d = Number(input.value);
+    const values = [];
+    for (let k = 1; values.length < 40 && k < 400; k++) {
+      for (const v of [d + k * step, d - k * step]) if (v >= lo && v <= hi && values.length < 40) values.push(v);
+    }
     const text = () => [...sec.querySelectorAll('[data-metric]')].map((m) => m.textContent).join('|');
-    const out = [];
-    for (let i = 0; i < 40; i++) {
+    const ready = [], shown = [];
+    for (const v of values) {
       const before = text();
-      input.value = i % 2 ? a : b;
+      input.value = String(v);
       const t0 = performance.now();
       input.dispatchEvent(new Event('input', { bubbles: true }));
       // a move too small to change any shown number (a log slider's step) is not a repaint
-      const changed = await new Promise((res) => {
+      const t1 = await new Promise((res) => {
         let mo;
-        const timer = setTimeout(() => { if (mo) mo.disconnect(); res(false); }, 2000);
+        const timer = setTimeout(() => { if (mo) mo.disconnect(); res(null); }, 2000);
         const check = () => {
           if (text() !== before && sec.getAttribute('aria-busy') === 'false') {
             clearTimeout(timer);
-            requestAnimationFrame(() => res(true));
+            res(performance.now());
             return true;
           }
           return false;
@@ -95,14 +103,18 @@ for (const slug of slugs) {
         mo = new MutationObserver(() => { if (check()) mo.disconnect(); });
         mo.observe(sec, { subtree: true, childList: true, characterData: true, attributes: true });
       });
-      if (changed) out.push(performance.now() - t0);
+      if (t1 != null) {
+        ready.push(t1 - t0);
+        shown.push((await new Promise((r) => requestAnimationFrame(r))) - t0);
+      }
       await new Promise((r) => setTimeout(r, 30));
     }
-    return out;
+    return { ready, shown };
   }, { slug });
   const longs = await page.evaluate(() => window.__long);
-  if (!times.length) { console.log(`  ${slug.padEnd(26)} (its first slider's smallest step changes no shown number)`); continue; }
-  console.log(`  ${slug.padEnd(26)} n=${String(times.length).padStart(2)}  p50 ${f(quantile(times, 0.5))} ms   p95 ${f(quantile(times, 0.95))} ms   main-thread tasks > 50 ms: ${longs.length}${longs.length ? ` (max ${f(Math.max(...longs))} ms)` : ''}`);
+  if (!times.ready.length) { console.log(`  ${slug.padEnd(26)} (its first slider's smallest step changes no shown number)`); continue; }
+  const { ready, shown } = times;
+  console.log(`  ${slug.padEnd(26)} n=${String(ready.length).padStart(2)}  ready p50 ${f(quantile(ready, 0.5))} ms  p95 ${f(quantile(ready, 0.95))} ms   shown p50 ${f(quantile(shown, 0.5))} ms  p95 ${f(quantile(shown, 0.95))} ms   tasks > 50 ms: ${longs.length}${longs.length ? ` (max ${f(Math.max(...longs))} ms)` : ''}`);
 }
 
 // 4. while the live simulation plays

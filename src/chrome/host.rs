@@ -31,14 +31,15 @@ pub enum Mode {
 pub struct WidgetCtx {
     /// The registry entry.
     pub widget: &'static Widget,
-    /// Validated knob values, in knob order.
+    /// Validated knob values, in knob order. For the widget's view these are the values its
+    /// report was computed for (the newest settings until the first report arrives), so what a
+    /// view draws always matches its numbers, and moving a knob does not re-render the view
+    /// until the new report is in.
     pub pairs: Rc<Vec<(String, String)>>,
-    /// The seed.
+    /// The seed (for the view: the report's seed).
     pub seed: u64,
     /// The latest report (the JSON the CLI prints), parsed; `None` until the first run ends.
     pub output: Option<Rc<serde_json::Value>>,
-    /// A run for newer settings is under way (the report shown is from older ones).
-    pub busy: bool,
     /// Set several knobs at once (e.g. a "Try this" link or an action button).
     pub set: Callback<Vec<(String, String)>>,
     /// Unique prefix for element ids.
@@ -52,8 +53,7 @@ impl PartialEq for WidgetCtx {
         self.widget.slug == o.widget.slug
             && self.pairs == o.pairs
             && self.seed == o.seed
-            && self.output == o.output
-            && self.busy == o.busy
+            && self.output.as_ref().map(Rc::as_ptr) == o.output.as_ref().map(Rc::as_ptr)
             && self.set == o.set
             && self.id == o.id
             && self.mode == o.mode
@@ -108,6 +108,78 @@ struct State {
     pairs: Rc<Vec<(String, String)>>,
     seed: u64,
     notices: Rc<Vec<Notice>>,
+    runs: Runs,
+}
+
+/// What a run is for: validated knob values and the seed.
+type Key = (Rc<Vec<(String, String)>>, u64);
+
+/// A finished run: its key, the parsed JSON and the exact text (for export).
+type Done = (Key, Rc<serde_json::Value>, Rc<String>);
+
+/// The widget's runs: at most one in flight, the newest wanted state waiting behind it (a burst
+/// of slider moves coalesces into one run at a time). The reducer asks for a run the moment the
+/// state changes — before Yew renders — so the worker computes while the page repaints the
+/// controls.
+#[derive(Clone, Default)]
+struct Runs(Rc<RunsInner>);
+
+#[derive(Default)]
+struct RunsInner {
+    inflight: std::cell::Cell<bool>,
+    /// The newest key asked for (in flight, waiting or done): asking again for it is a no-op.
+    asked: RefCell<Option<Key>>,
+    /// The key to run once the one in flight is done.
+    waiting: RefCell<Option<Key>>,
+    /// Where finished runs go (the host's state handle, refreshed every render).
+    done: RefCell<Option<UseStateHandle<Option<Done>>>>,
+}
+
+impl PartialEq for Runs {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0)
+    }
+}
+
+impl Runs {
+    /// Ask for the report of `key`; a no-op if it is already the newest asked for.
+    fn want(&self, slug: &'static str, key: Key) {
+        if self.0.asked.borrow().as_ref() == Some(&key) {
+            return;
+        }
+        *self.0.asked.borrow_mut() = Some(key.clone());
+        *self.0.waiting.borrow_mut() = Some(key);
+        self.pump(slug);
+    }
+
+    /// Start the waiting run unless one is in flight; on completion, start the next.
+    fn pump(&self, slug: &'static str) {
+        if self.0.inflight.get() {
+            return;
+        }
+        let Some(key) = self.0.waiting.borrow_mut().take() else {
+            return;
+        };
+        self.0.inflight.set(true);
+        let (this, pairs, seed) = (self.clone(), key.0.clone(), key.1);
+        runner::request(slug, &pairs, seed, runner::Job::Run, move |res| {
+            this.0.inflight.set(false);
+            match res {
+                Ok(raw) => match serde_json::from_str::<serde_json::Value>(&raw) {
+                    Ok(v) => {
+                        if let Some(done) = this.0.done.borrow().as_ref() {
+                            done.set(Some((key, Rc::new(v), Rc::new(raw))));
+                        }
+                    }
+                    Err(e) => {
+                        web_sys::console::warn_1(&format!("{slug}: unreadable report: {e}").into())
+                    }
+                },
+                Err(e) => web_sys::console::warn_1(&format!("{slug}: {e}").into()),
+            }
+            this.pump(slug);
+        });
+    }
 }
 
 /// Everything that changes a widget's state. Applied by a reducer, so an action always works on
@@ -154,6 +226,10 @@ impl Reducible for State {
             }
             Action::Dismiss => next.notices = Rc::new(Vec::new()),
         }
+        if next.pairs != self.pairs || next.seed != self.seed {
+            // start computing now; the render this dispatch schedules overlaps the run
+            next.runs.want(next.slug, (next.pairs.clone(), next.seed));
+        }
         Rc::new(next)
     }
 }
@@ -187,6 +263,7 @@ fn initial_state(w: &Widget, mode: Mode, initial_query: Option<&str>) -> State {
         pairs: Rc::new(pairs),
         seed,
         notices: Rc::new(notices),
+        runs: Runs::default(),
     }
 }
 
@@ -247,33 +324,35 @@ fn BuiltHost(props: &BuiltProps) -> Html {
     let mode = props.mode;
     let iq = props.initial_query.clone();
     let state = use_reducer(|| initial_state(w, mode, iq.as_deref()));
-    let output = use_state(|| None::<(Rc<serde_json::Value>, Rc<String>)>);
-    let busy = use_state(|| false);
-    // coalescing: one run in flight; the newest wanted state waits
-    let inflight = use_mut_ref(|| false);
-    let wanted = use_mut_ref(|| None::<(Rc<Vec<(String, String)>>, u64)>);
+    let done = use_state(|| None::<Done>);
+    *state.runs.0.done.borrow_mut() = Some(done.clone());
+    // busy: the report shown is not for the current settings (or there is none yet)
+    let busy = done
+        .as_ref()
+        .is_none_or(|(key, _, _)| key.0 != state.pairs || key.1 != state.seed);
+    let output = done.as_ref().map(|(_, v, raw)| (v.clone(), raw.clone()));
     let writes_url = props.initial_query.is_none();
     let prefix = (mode == Mode::Inline).then(|| format!("{}.", w.slug));
 
     {
+        // write the URL once a burst of moves settles (history.replaceState costs a few ms;
+        // a slider drag need not pay it on every frame)
         let (st, prefix) = ((*state).clone(), prefix.clone());
-        use_effect_with(st.clone(), move |st| {
+        let timer = use_mut_ref(|| None::<gloo::timers::callback::Timeout>);
+        use_effect_with((st.pairs.clone(), st.seed), move |_| {
             if writes_url {
-                url::replace_scoped(prefix.as_deref(), &url_pairs(w, st));
+                let pairs = url_pairs(w, &st);
+                *timer.borrow_mut() = Some(gloo::timers::callback::Timeout::new(120, move || {
+                    url::replace_scoped(prefix.as_deref(), &pairs);
+                }));
             }
         });
     }
     {
-        let (output, busy, inflight, wanted) = (
-            output.clone(),
-            busy.clone(),
-            inflight.clone(),
-            wanted.clone(),
-        );
+        // the first run (later ones start in the reducer; asking again is a no-op)
+        let runs = state.runs.clone();
         use_effect_with((state.pairs.clone(), state.seed), move |(pairs, seed)| {
-            *wanted.borrow_mut() = Some((pairs.clone(), *seed));
-            busy.set(true);
-            pump(w.slug, inflight, wanted, output, busy);
+            runs.want(w.slug, (pairs.clone(), *seed));
         });
     }
 
@@ -297,10 +376,18 @@ fn BuiltHost(props: &BuiltProps) -> Html {
         pairs: state.pairs.clone(),
         seed: state.seed,
         output: output.as_ref().map(|(v, _)| v.clone()),
-        busy: *busy,
         set: set.clone(),
         id: id.clone(),
         mode,
+    };
+    // the view sees the settings of the report it shows (see `WidgetCtx::pairs`)
+    let view_ctx = match done.as_ref() {
+        Some(((pairs, seed), _, _)) => WidgetCtx {
+            pairs: pairs.clone(),
+            seed: *seed,
+            ..ctx.clone()
+        },
+        None => ctx.clone(),
     };
     let export_json = {
         let output = output.clone();
@@ -347,7 +434,7 @@ fn BuiltHost(props: &BuiltProps) -> Html {
     };
     html! {
         <section class={classes!("widget", format!("widget-{}", w.slug), (mode == Mode::Embed).then_some("embedded"))} data-slug={w.slug}
-            aria-busy={(*busy).to_string()}>
+            aria-busy={busy.to_string()}>
             <header class="widget-head">
                 { title }
                 <p class="summary">{ w.summary }</p>
@@ -368,10 +455,10 @@ fn BuiltHost(props: &BuiltProps) -> Html {
                         if writes_url { <button type="button" onclick={share} title="Copy a link to exactly this run">{"Copy link"}</button> }
                         <button type="button" onclick={reset}>{"Defaults"}</button>
                     </div>
-                    if *busy { <p class="busy" role="status"><span class="spinner" aria-hidden="true"></span>{"computing…"}</p> }
+                    if busy { <p class="busy" role="status"><span class="spinner" aria-hidden="true"></span>{"computing…"}</p> }
                 </aside>
                 <div class="view">
-                    { widgets::view(ctx.clone()) }
+                    { widgets::view(view_ctx) }
                     if m.stochastic { <super::batch::Batch ctx={ctx} /> }
                     if mode == Mode::Full {
                         <crate::pages::embed::EmbedSnippets slug={w.slug} title={w.title} pairs={url_pairs(w, &state)} />
@@ -425,47 +512,4 @@ fn SeedField(props: &SeedProps) -> Html {
             </div>
         </div>
     }
-}
-
-/// The newest settings waiting for a run.
-type Wanted = Rc<RefCell<Option<(Rc<Vec<(String, String)>>, u64)>>>;
-
-type Output = UseStateHandle<Option<(Rc<serde_json::Value>, Rc<String>)>>;
-
-/// Start the newest wanted run unless one is in flight; on completion, start the next if the
-/// state moved on meanwhile.
-fn pump(
-    slug: &'static str,
-    inflight: Rc<RefCell<bool>>,
-    wanted: Wanted,
-    output: Output,
-    busy: UseStateHandle<bool>,
-) {
-    if *inflight.borrow() {
-        return;
-    }
-    let Some((pairs, seed)) = wanted.borrow_mut().take() else {
-        busy.set(false);
-        return;
-    };
-    *inflight.borrow_mut() = true;
-    let (i2, w2, o2, b2) = (
-        inflight.clone(),
-        wanted.clone(),
-        output.clone(),
-        busy.clone(),
-    );
-    runner::request(slug, &pairs, seed, runner::Job::Run, move |res| {
-        *i2.borrow_mut() = false;
-        match res {
-            Ok(raw) => match serde_json::from_str::<serde_json::Value>(&raw) {
-                Ok(v) => o2.set(Some((Rc::new(v), Rc::new(raw)))),
-                Err(e) => {
-                    web_sys::console::warn_1(&format!("{slug}: unreadable report: {e}").into())
-                }
-            },
-            Err(e) => web_sys::console::warn_1(&format!("{slug}: {e}").into()),
-        }
-        pump(slug, i2, w2, o2, b2);
-    });
 }

@@ -121,13 +121,10 @@ fn ring_svg(r: &Report, dark: bool, removed: Option<usize>) -> Html {
         <svg class="drawing ring" viewBox={format!("0 0 300 {height}")} role="img"
              aria-label={format!("A hash ring with {} nodes; each tick is a virtual node coloured by its node", n)}>
             <circle cx={cx.to_string()} cy={cy.to_string()} r={rad.to_string()} fill="none" stroke="var(--border)" stroke-width="18" />
-            { for r.ring.iter().map(|pt| {
-                let a = pt.pos * TAU - TAU / 4.0;
-                let (c, s) = (a.cos(), a.sin());
-                let is_removed = removed == Some(pt.node as usize);
-                let (r0, r1) = if is_removed { (rad - 13.0, rad + 13.0) } else { (rad - 9.0, rad + 9.0) };
-                html! { <line x1={format!("{:.1}", cx + r0 * c)} y1={format!("{:.1}", cy + r0 * s)} x2={format!("{:.1}", cx + r1 * c)} y2={format!("{:.1}", cy + r1 * s)}
-                    stroke={node_colour(pt.node as usize, dark)} stroke-width={if is_removed { "2" } else { "1.2" }} /> }
+            // one path per node (not one element per virtual node): a few elements to diff and
+            // paint however many ticks there are
+            { for tick_paths(r, (cx, cy, rad), removed).into_iter().map(|(node, d, wide)| html! {
+                <path d={d} stroke={node_colour(node, dark)} stroke-width={if wide { "2" } else { "1.2" }} fill="none" />
             }) }
             <text x={cx.to_string()} y={(cy - 6.0).to_string()} text-anchor="middle" fill="var(--fg)" font-size="15" font-weight="600">{ format!("{} nodes", n) }</text>
             <text x={cx.to_string()} y={(cy + 14.0).to_string()} text-anchor="middle" fill="var(--muted)" font-size="12">{ format!("{} keys", int(r.total_keys)) }</text>
@@ -140,6 +137,40 @@ fn ring_svg(r: &Report, dark: bool, removed: Option<usize>) -> Html {
             }) }
         </svg>
     }
+}
+
+/// The ring's ticks as SVG path data, one path per node: `(node, d, is_the_removed_node)`.
+fn tick_paths(
+    r: &Report,
+    (cx, cy, rad): (f64, f64, f64),
+    removed: Option<usize>,
+) -> Vec<(usize, String, bool)> {
+    use std::fmt::Write;
+    let mut paths: Vec<(usize, String, bool)> = (0..r.nodes.len())
+        .map(|i| (i, String::new(), removed == Some(i)))
+        .collect();
+    for pt in &r.ring {
+        let Some((_, d, wide)) = paths.get_mut(pt.node as usize) else {
+            continue;
+        };
+        let a = pt.pos * TAU - TAU / 4.0;
+        let (c, s) = (a.cos(), a.sin());
+        let (r0, r1) = if *wide {
+            (rad - 13.0, rad + 13.0)
+        } else {
+            (rad - 9.0, rad + 9.0)
+        };
+        let _ = write!(
+            d,
+            "M{:.1} {:.1}L{:.1} {:.1}",
+            cx + r0 * c,
+            cy + r0 * s,
+            cx + r1 * c,
+            cy + r1 * s
+        );
+    }
+    paths.retain(|(_, d, _)| !d.is_empty());
+    paths
 }
 
 fn load_chart(r: &Report) -> Rc<ChartSpec> {
