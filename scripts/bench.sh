@@ -18,6 +18,16 @@ done
 printf '  %-44s %10d %10d %10d   (target ≤ 250 KiB = 256000 brotli)\n' TOTAL "$total_raw" "$total_gz" "$total_br"
 echo
 
+# where the wasm bytes go: twiggy on the same code with its names kept (Trunk's wasm-opt strips them)
+command -v twiggy >/dev/null || cargo install twiggy --locked --quiet
+names=$(mktemp -d)
+wasm-bindgen --target web --out-dir "$names" target/wasm32-unknown-unknown/release/pillars-lab.wasm
+twiggy top -n 1000000 -f csv "$names/pillars-lab_bg.wasm" > "$names/top.csv"
+echo "where the wasm bytes go (code of a name-carrying build of the same source)"
+python3 scripts/size_breakdown.py "$names/top.csv" "$(brotli -q 11 -c dist/*.wasm | wc -c)"
+rm -rf "$names"
+echo
+
 port=8093
 python3 scripts/serve_dist.py --port $port >/dev/null 2>&1 &
 server=$!

@@ -82,7 +82,8 @@ impl WidgetCtx {
 pub fn use_report<R: DeserializeOwned + 'static>(ctx: &WidgetCtx) -> Option<Rc<R>> {
     let out = ctx.output.clone();
     let memo = use_memo(out.as_ref().map(|o| Rc::as_ptr(o) as usize), move |_| {
-        out.and_then(|o| serde_json::from_value::<R>(o.get("report")?.clone()).ok())
+        // deserialise straight from the borrowed value: no copy of the report's JSON tree
+        out.and_then(|o| R::deserialize(o.get("report")?).ok())
             .map(Rc::new)
     });
     (*memo).clone()
