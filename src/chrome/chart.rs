@@ -232,8 +232,15 @@ pub fn draw(
     let ratio = dom::pixel_ratio();
     let css_w = f64::from(canvas.client_width().max(200));
     let css_h = f64::from(canvas.client_height().max(120));
-    canvas.set_width((css_w * ratio) as u32);
-    canvas.set_height((css_h * ratio) as u32);
+    // resize only when the size changed: a resize invalidates layout, and the next chart's size
+    // read would force a fresh one (the draw below repaints every pixel either way)
+    let (w, h) = ((css_w * ratio) as u32, (css_h * ratio) as u32);
+    if canvas.width() != w {
+        canvas.set_width(w);
+    }
+    if canvas.height() != h {
+        canvas.set_height(h);
+    }
     let pal = palette(canvas, dark);
     let px = |v: f64| (v * ratio) as u32;
     let font = |size: f64| ("sans-serif", size * ratio).into_font().color(&pal.fg);
