@@ -49,8 +49,8 @@
 //! use sim::models::replication_lag::{Params, ReplicationLag};
 //! let r = ReplicationLag::run(&Params::default(), 1);
 //! let strict = r.policies.iter().find(|p| p.policy == "primary").unwrap();
-//! assert_eq!(strict.stale, 0);
-//! assert!(r.policies.iter().find(|p| p.policy == "random").unwrap().stale > 0);
+//! assert_eq!(strict.stale_frac, 0.0);
+//! assert!(r.policies.iter().find(|p| p.policy == "random").unwrap().stale_frac > 0.0);
 //! ```
 
 use crate::model::{Model, Simulation};
