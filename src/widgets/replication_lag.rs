@@ -54,21 +54,22 @@ pub fn View(props: &Props) -> Html {
         <p class="callout">
             { format!("{} writes/s reach each replica after {} on average. A replica is behind whenever one of them is still on its way, so theory says a random replica read is stale with probability 1 − e^(−λw·L) = ", sig3(r.write_rate), ms(Some(p.lag_ms))) }
             <strong data-metric="theory_stale">{ pct(r.theory_stale, 1) }</strong>
-            { format!("; measured here: {} of {} reads.", pct(rand.stale_frac, 1), int(rand.reads)) }
+            { format!("; measured here: {} of {} reads", pct(rand.stale_frac, 1), int(rand.reads)) }
+            { if r.pause.is_some() { " — higher, because replica 1's pause is not in the theory." } else { "." } }
         </p>
         <h3 class="rlag-h">{ format!("Reads routed by: {}", chosen.label()) }</h3>
         <dl class="metrics">
             { metric("stale", "Stale reads", pct(sel.stale_frac, 1), Some(format!("mean {} behind when stale", ms(Some(sel.mean_stale_age_ms)))), if sel.stale_frac > 0.0 { Tone::Bad } else { Tone::Good }) }
             { metric("ryw", "Missed own write (RYW)", pct(sel.ryw_frac, 2), Some(format!("random replica: {}", pct(rand.ryw_frac, 2))), if sel.ryw_frac > 0.0 { Tone::Bad } else { Tone::Good }) }
             { metric("mono", "Went back in time", pct(sel.mono_frac, 2), Some(format!("random replica: {}", pct(rand.mono_frac, 2))), if sel.mono_frac > 0.0 { Tone::Bad } else { Tone::Good }) }
-            { metric("primary_share", "Reads on the primary", pct(sel.primary_share, 1), Some(if sel.redirect_frac > 0.0 { format!("{} redirected", pct(sel.redirect_frac, 1)) } else { "read scalability lost in this share".into() }), Tone::Plain) }
+            { metric("primary_share", "Reads on the primary", pct(sel.primary_share, 1), Some(if sel.redirect_frac > 0.0 { format!("{} redirected", pct(sel.redirect_frac, 1)) } else { "the rest go to replicas".into() }), Tone::Plain) }
             { metric("latency", "Mean read latency", ms(Some(sel.mean_latency_ms)), Some(format!("{} round trip each", ms(Some(p.rtt_ms)))), Tone::Plain) }
         </dl>
         <div class="table-wrap">
             <table class="data rlag-table" aria-label="Every routing policy on the same operations">
                 <thead><tr>
-                    <th scope="col">{"read routing"}</th><th scope="col">{"stale"}</th><th scope="col">{"missed own write"}</th>
-                    <th scope="col">{"back in time"}</th><th scope="col">{"on primary"}</th><th scope="col">{"mean latency"}</th>
+                    <th scope="col">{"read routing"}</th><th scope="col">{"stale"}</th><th scope="col"><abbr title="missed the reader's own last write (read-your-writes violation)">{"RYW miss"}</abbr></th>
+                    <th scope="col"><abbr title="older than a version the same client read before (monotonic-read violation)">{"back in time"}</abbr></th><th scope="col">{"on primary"}</th><th scope="col">{"latency"}</th>
                 </tr></thead>
                 <tbody>
                 { for r.policies.iter().map(|row| {
@@ -115,7 +116,7 @@ pub fn View(props: &Props) -> Html {
             <h3>{"What to notice"}</h3>
             <ul>
                 <li>{"The stale share of a random replica depends only on λw·L, the average number of writes in flight: the lag's shape does not matter (switch to fixed or lognormal and the first row barely moves). That is the M/G/∞ queue's insensitivity; the dashed curve is 1 − e^(−λw·L)."}</li>
-                <li>{"A single write is visible on a replica τ after commit with probability 1 − P(D > τ), which for exponential lag is the familiar 1 − e^(−τ/L). With a stream of writes applied in order it takes longer: the middle dashed curve adds the wait for earlier writes, and the measured points follow it, not the single-write curve (the t-visibility of Bailis et al., PBS, VLDB 2012)."}</li>
+                <li>{"A write on its own is still missing on a replica τ after commit with probability P(D > τ): for exponential lag the familiar e^(−τ/L), the grey dashed curve. With a stream of writes applied in order it takes longer, because the replica must first apply every earlier write: the orange dashed curve, 1 − P(D ≤ τ)·e^(−λw·E[(D − τ)⁺]), adds that wait, and the measured points follow it rather than the single-write curve (the t-visibility of Bailis et al., PBS, VLDB 2012)."}</li>
                 <li>{"Every fix moves reads back to the primary. The RYW window pays in proportion to how often clients write; it fails as soon as a delay outlasts T (heavy tails). Sticky sessions never go back in time but still miss their own writes. Tokens guarantee what they carry and pay only when a replica is actually behind — at long lags that is almost always."}</li>
                 <li>{"Pause replica 1: its lag grows linearly, sticky clients on it read ever older data, and tokens start redirecting."}</li>
             </ul>
@@ -245,7 +246,7 @@ fn charts(r: &Report, p: &Params) -> Charts {
     let timeline = Rc::new(ChartSpec {
         title: "Replica lag over time".into(),
         x_label: "time (s)".into(),
-        y_label: "versions behind (max per bucket)".into(),
+        y_label: "versions behind".into(),
         y_min: Some(0.0),
         series: tl,
         marks,
@@ -341,8 +342,8 @@ fn system_svg(s: &Snapshot) -> Html {
     html! {
         <svg class="drawing rlag-system" viewBox={format!("0 0 440 {h:.0}")} role="img" aria-label={label}>
             <rect x={format!("{px}")} y={format!("{py:.0}")} width="90" height="52" rx="6" fill="var(--bg)" stroke="var(--c0)" stroke-width="2" />
-            <text x={format!("{:.0}", px + 45.0)} y={format!("{:.0}", py + 20.0)} text-anchor="middle" font-size="12" fill="var(--fg)">{"primary"}</text>
-            <text x={format!("{:.0}", px + 45.0)} y={format!("{:.0}", py + 38.0)} text-anchor="middle" font-size="13" font-weight="600" fill="var(--fg)">{ format!("v{}", s.primary_version) }</text>
+            <text x={format!("{:.0}", px + 45.0)} y={format!("{:.0}", py + 20.0)} text-anchor="middle" font-size="13" fill="var(--fg)">{"primary"}</text>
+            <text x={format!("{:.0}", px + 45.0)} y={format!("{:.0}", py + 38.0)} text-anchor="middle" font-size="15" font-weight="600" fill="var(--fg)">{ format!("v{}", s.primary_version) }</text>
             { for s.replicas.iter().enumerate().map(|(i, r)| {
                 let y = 5.0 + i as f64 * row_h + row_h / 2.0;
                 let (ly0, ly1) = (h / 2.0, y);
@@ -357,15 +358,15 @@ fn system_svg(s: &Snapshot) -> Html {
                             html! { <circle cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r="3.5" fill="var(--c0)" /> }
                         }) }
                         <rect x={format!("{x1}")} y={format!("{:.0}", y - 20.0)} width="72" height="40" rx="6" fill="var(--bg)" stroke={stroke} stroke-width="2" stroke-dasharray={if r.paused { "5 3" } else { "none" }} />
-                        <text x={format!("{:.0}", x1 + 36.0)} y={format!("{:.0}", y - 5.0)} text-anchor="middle" font-size="11" fill="var(--muted)">{ if r.paused { format!("replica {} ⏸", i + 1) } else { format!("replica {}", i + 1) } }</text>
-                        <text x={format!("{:.0}", x1 + 36.0)} y={format!("{:.0}", y + 12.0)} text-anchor="middle" font-size="13" font-weight="600" fill="var(--fg)">{ format!("v{}", r.version) }</text>
+                        <text x={format!("{:.0}", x1 + 36.0)} y={format!("{:.0}", y - 5.0)} text-anchor="middle" font-size="12" fill="var(--muted)">{ if r.paused { format!("replica {} ⏸", i + 1) } else { format!("replica {}", i + 1) } }</text>
+                        <text x={format!("{:.0}", x1 + 36.0)} y={format!("{:.0}", y + 12.0)} text-anchor="middle" font-size="15" font-weight="600" fill="var(--fg)">{ format!("v{}", r.version) }</text>
                         <rect x={format!("{:.0}", x1 + 80.0)} y={format!("{:.0}", y - 6.0)} width="120" height="12" rx="3" fill="none" stroke="var(--border)" />
                         <rect x={format!("{:.0}", x1 + 80.0)} y={format!("{:.0}", y - 6.0)} width={format!("{bar:.1}")} height="12" rx="3" fill={if r.behind > 0 { "var(--c4)" } else { "var(--c2)" }} />
-                        <text x={format!("{:.0}", x1 + 80.0)} y={format!("{:.0}", y + 19.0)} font-size="10" fill="var(--muted)">{ if r.behind == 0 { "caught up".to_string() } else { format!("{} behind · oldest {}", r.behind, ms(Some(r.lag_ms))) } }</text>
+                        <text x={format!("{:.0}", x1 + 80.0)} y={format!("{:.0}", y + 19.0)} font-size="11.5" fill="var(--muted)">{ if r.behind == 0 { "caught up".to_string() } else { format!("{} behind · oldest {}", r.behind, ms(Some(r.lag_ms))) } }</text>
                     </g>
                 }
             }) }
-            <text x={format!("{px}")} y={format!("{:.0}", h - 4.0)} font-size="10" fill="var(--muted)">{"● write in flight"}</text>
+            <text x={format!("{px}")} y={format!("{:.0}", h - 4.0)} font-size="11.5" fill="var(--muted)">{"● write in flight"}</text>
         </svg>
     }
 }

@@ -136,17 +136,17 @@ impl Default for Params {
 
 static DISTS: &[(&str, &str)] = &[
     ("exponential", "Exponential"),
-    ("lognormal", "Lognormal (heavy tail)"),
+    ("lognormal", "Lognormal"),
     ("fixed", "Fixed"),
 ];
 
 static POLICIES: &[(&str, &str)] = &[
     ("random", "Random replica"),
-    ("primary", "Primary only (strict)"),
-    ("ryw", "Primary after own write (RYW window)"),
-    ("sticky", "Sticky session (one replica per client)"),
-    ("monotonic", "Monotonic-read token (redirect)"),
-    ("session", "Session token: reads + own writes (redirect)"),
+    ("primary", "Primary only"),
+    ("ryw", "RYW window"),
+    ("sticky", "Sticky session"),
+    ("monotonic", "Monotonic token"),
+    ("session", "Session token"),
 ];
 
 static KNOBS: &[Knob] = &[
@@ -203,7 +203,7 @@ static KNOBS: &[Knob] = &[
         key: "policy",
         label: "Read routing",
         unit: "",
-        help: "Where reads go: the policy played live and headlined (the table compares all of them).",
+        help: "Where reads go (played live and headlined; the table compares all six). Tokens redirect to the primary when a replica is behind.",
         kind: KnobKind::Choice { options: POLICIES },
     },
     Knob {
@@ -1224,7 +1224,9 @@ fn visibility(sim: &ReplicationSim, dist: LagDist, lag_ms: f64, write_rate: f64)
             } else {
                 0.0
             };
-            p99.max(3.0 * lag_ms)
+            // at least 3L to show the shape, at most 10L so a pause's weeks-long tail does not
+            // squash the curve into the first pixel
+            p99.max(3.0 * lag_ms).min(10.0 * lag_ms)
         }
     };
     (0..=VIS_POINTS)
@@ -1240,6 +1242,12 @@ fn visibility(sim: &ReplicationSim, dist: LagDist, lag_ms: f64, write_rate: f64)
             }
         })
         .collect()
+}
+
+/// `x` with up to three decimals and no trailing zeros, for notes.
+fn trim(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// `x` as a percentage with about three significant figures, for notes.
@@ -1262,9 +1270,9 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
     let rand = get(Policy::Random);
     if p.pause_for_s <= 0.0 {
         out.push(format!(
-            "Random-replica reads were stale {} of the time; theory for {:.3} writes/s in flight {} ms each on average says 1 − e^(−λw·L) = {}.",
+            "Random-replica reads were stale {} of the time; theory for {} writes/s in flight {} ms each on average says 1 − e^(−λw·L) = {}.",
             pc(rand.stale_frac),
-            r.write_rate,
+            trim(r.write_rate),
             p.lag_ms,
             pc(r.theory_stale)
         ));
