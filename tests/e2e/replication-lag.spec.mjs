@@ -18,7 +18,7 @@ test('replication-lag: stale reads on screen match the core and the M/G/∞ theo
   await ready(page);
   const r = JSON.parse(runCli(['run', slug])).report;
   const sel = r.policies.find((p) => p.policy === r.policy);
-  expect(await value(page, 'theory_stale')).toBe(pctText(r.theory_stale, 1));
+  expect(await metricText(page, 'theory_stale')).toBe(pctText(r.theory_stale, 1));
   expect(await value(page, 'stale')).toBe(pctText(sel.stale_frac, 1));
   expect(await value(page, 'ryw')).toBe(pctText(sel.ryw_frac, 2));
   expect(await value(page, 'primary_share')).toBe(pctText(sel.primary_share, 1));
