@@ -187,8 +187,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "replication-lag",
         page: 25,
         title: "Replication lag",
-        summary: "Stale reads and read-your-writes violations from asynchronous replicas.",
-        model: None,
+        summary: "Stale reads and read-your-writes violations from asynchronous replicas, and what each fix costs.",
+        model: Some(ModelEntry::of::<models::replication_lag::ReplicationLag>()),
     },
     Widget {
         slug: "cache",
