@@ -42,8 +42,8 @@ pub fn View(props: &Props) -> Html {
     html! {
         <>
         <p class="callout">
-            { format!("{} keys with Zipf popularity (s = {}), {} % writes, read through a {} cache of {} entries ({} of the keys). Measured over {} reads after a {}-request warm-up:",
-                int(u64::from(p.keys)), sig3(p.zipf_s), sig3(p.write_fraction * 100.0), policy.label(),
+            { format!("{} keys with Zipf popularity (s = {}), {} writes, read through a {} cache of {} entries ({} of the keys). Measured over {} reads after a {}-request warm-up:",
+                int(u64::from(p.keys)), sig3(p.zipf_s), pct(p.write_fraction, 0), policy.label(),
                 int(u64::from(p.cache_size)), pct(f64::from(p.cache_size.min(p.keys)) / f64::from(p.keys), 1),
                 int(u64::from(c.reads)), int(u64::from(r.warmup_requests))) }
         </p>

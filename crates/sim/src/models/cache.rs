@@ -1176,11 +1176,11 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-/// Cache sizes of the curve: ten log-spaced sizes from 1 to `n`, plus `chosen` (capped at `n`).
+/// Cache sizes of the curve: eight log-spaced sizes from 1 to `n`, plus `chosen` (capped at `n`).
 pub fn curve_sizes(n: u32, chosen: u32) -> Vec<u32> {
     let n = n.max(1);
-    let mut v: Vec<u32> = (0..10)
-        .map(|i| libm::round(libm::pow(f64::from(n), f64::from(i) / 9.0)) as u32)
+    let mut v: Vec<u32> = (0..8)
+        .map(|i| libm::round(libm::pow(f64::from(n), f64::from(i) / 7.0)) as u32)
         .collect();
     v.push(chosen.clamp(1, n));
     v.sort_unstable();
@@ -1252,8 +1252,9 @@ impl Model for CacheModel {
             if policy == chosen && size == p.cache_size {
                 return counts.hit_ratio();
             }
-            // with room for every key nothing is evicted: LFU's state is LRU's
-            let policy = if policy == Policy::Lfu && size >= p.keys {
+            // with room for every key nothing is evicted, so LFU's state is LRU's; with
+            // one slot is replaced on every miss under either policy
+            let policy = if policy == Policy::Lfu && (size >= p.keys || size <= 1) {
                 Policy::Lru
             } else {
                 policy
@@ -1586,7 +1587,7 @@ mod tests {
         // the chosen size's curve point is the same run
         let pt = r.curve.iter().find(|pt| pt.size == 100).cloned();
         assert_eq!(pt.map(|pt| pt.lru), Some(r.hit_ratio));
-        assert!(r.curve.len() >= 10 && r.curve.len() <= 11);
+        assert!(r.curve.len() >= 8 && r.curve.len() <= 9);
         assert_eq!(r.curve.first().map(|c| c.size), Some(1));
         assert_eq!(
             r.curve.last().map(|c| (c.size, c.optimal, c.che)),
@@ -1853,6 +1854,9 @@ mod tests {
             let (a, b) = (CacheModel::run(&lru, seed), CacheModel::run(&lfu, seed));
             prop_assert_eq!(a.counts, b.counts);
             prop_assert_eq!(a.counts.evictions, 0);
+            // and with a single slot, every miss replaces it under either policy
+            let one = |pol: &str| CacheModel::run(&Params { policy: pol.into(), cache_size: 1, ..p.clone() }, seed).counts;
+            prop_assert_eq!(one("lru"), one("lfu"));
             if !p.invalidate {
                 // only the first read of each key misses
                 let (mut w, _) = Workload::new(&p, seed);
