@@ -43,7 +43,7 @@ pub fn View(props: &Props) -> Html {
         <>
         <p class="callout">
             { format!("{} keys with Zipf popularity (s = {}), {} writes, read through a {} cache of {} entries ({} of the keys). Measured over {} reads after a {}-request warm-up:",
-                int(u64::from(p.keys)), sig3(p.zipf_s), pct(p.write_fraction, 0), policy.label(),
+                int(u64::from(p.keys)), (p.zipf_s * 100.0).round() / 100.0, pct(p.write_fraction, 0), policy.label(),
                 int(u64::from(p.cache_size)), pct(f64::from(p.cache_size.min(p.keys)) / f64::from(p.keys), 1),
                 int(u64::from(c.reads)), int(u64::from(r.warmup_requests))) }
         </p>
@@ -51,15 +51,15 @@ pub fn View(props: &Props) -> Html {
             { metric("hit_ratio", "Hit ratio", pct(r.hit_ratio, 1), Some(format!("Che (LRU) {} · optimal {}", pct(r.che_hit_ratio, 1), pct(r.optimal_hit_ratio, 1))), Tone::Plain) }
             { metric("latency", "Mean read latency", ms(Some(r.mean_latency_ms)), Some(format!("no cache: {}", ms(Some(r.no_cache_latency_ms)))), Tone::Plain) }
             { metric("latency_saved", "Latency saved per read", ms(Some(r.latency_saved_ms)), Some(format!("{}× faster · break-even hit ratio {}", sig3(r.speedup), pct(r.break_even_hit_ratio, 1))), if r.latency_saved_ms > 0.0 { Tone::Good } else { Tone::Bad }) }
-            { metric("stale_fraction", "Stale reads", pct(r.stale_fraction, 2), Some(format!("{} of hits · {} reads", pct(r.stale_share_of_hits, 1), int(u64::from(c.stale_hits)))), stale_tone) }
+            { metric("stale_fraction", "Stale reads", pct(r.stale_fraction, 2), Some(format!("{} of hits · {} reads", pct(r.stale_share_of_hits, 1), nb(int(u64::from(c.stale_hits))))), stale_tone) }
             { metric("max_stale_age", "Longest staleness served", format!("{} s", sig3(r.max_stale_age_s)), Some(format!("mean {} s", sig3(r.mean_stale_age_s))), Tone::Plain) }
-            { metric("store_load", "Store reads", format!("{}/s", sig3(r.store_reads_per_s)), Some(format!("of {}/s reads; {} evictions", sig3(p.rate * (1.0 - p.write_fraction)), int(u64::from(c.evictions)))), Tone::Plain) }
+            { metric("store_load", "Store reads", format!("{}/s", sig3(r.store_reads_per_s)), Some(format!("of {}/s reads · {} evictions", nb(sig3(p.rate * (1.0 - p.write_fraction))), nb(int(u64::from(c.evictions))))), Tone::Plain) }
         </dl>
         if let Some(spec) = (*chart).clone() {
             <Chart spec={spec} height={300} caption="Hit ratio against cache size (log scale): LRU, LFU and TTL measured on the same requests, with the optimal static cache and Che's approximation for LRU" />
         }
         <div class="table-wrap">
-            <table class="data" aria-label="Hit ratio against cache size">
+            <table class="data ca-table" aria-label="Hit ratio against cache size">
                 <thead><tr><th>{"size C"}</th><th>{"LRU"}</th><th>{"Che (LRU)"}</th><th>{"LFU"}</th><th>{"TTL"}</th><th>{"optimal"}</th></tr></thead>
                 <tbody>
                     { for r.curve.iter().map(|pt| html! {
@@ -221,6 +221,10 @@ fn LiveCache(props: &LiveProps) -> Html {
             <h3>{"The cache, request by request"}</h3>
             { live.player(speeds, format!("t = {:.3} s · {} requests · {} hits", s.t.max(live.clock), int(u64::from(s.processed)), int(u64::from(c.hits))), id.clone()) }
             { cache_svg(s) }
+            <p class="ca-legend muted">{ match s.policy {
+                Policy::Lfu => "Blue: a fresh copy; red: a stale one. Under each key: its use count since it entered (×n). The next victim is last.",
+                _ => "Blue: a fresh copy; red: stale (−n v: n versions behind the store); dashed: past its TTL. Under each key: the age of the copy. The next victim is last.",
+            } }</p>
             <p class="ca-last muted">{ last_text(s.last.as_ref()) }</p>
             <dl class="metrics">
                 { metric("live_hit", "Hit ratio so far", pct(hit, 1), Some(format!("{} reads from a cold cache", int(u64::from(c.reads)))), Tone::Plain) }
@@ -290,6 +294,11 @@ fn slot_cell(i: usize, v: &SlotView, policy: Policy, current: Option<u32>, top: 
             <text x={fmt(x + CELL / 2.0)} y={fmt(y + 26.0)} text-anchor="middle" font-size="9" class="ca-sub">{ sub }</text>
         </g>
     }
+}
+
+/// Thin spaces that do not break a number across lines.
+fn nb(s: String) -> String {
+    s.replace('\u{2009}', "\u{202f}")
 }
 
 fn short_age(a: f64) -> String {
