@@ -92,6 +92,7 @@ pub fn View(props: &Props) -> Html {
             <ul>
                 <li>{"The curve is concave: the first few entries catch the hottest keys and most of the benefit; each doubling of the cache buys less. With s = 0 every curve is the straight line C ÷ N."}</li>
                 <li>{"LRU sits below the optimal line because a cold key read once pushes out a hot one; LFU remembers counts and comes closer, but in-cache LFU forgets a key's count on eviction, so newcomers are the next victims and it stays a few points short."}</li>
+                <li>{"The TTL curve flattens at large sizes: there, copies expire before they are evicted, so more room buys nothing; the TTL, not the size, sets the hit ratio."}</li>
                 <li>{"Without invalidation the hottest keys are both the most read and the most written, so stale reads are a far larger share of reads than the write share suggests. A TTL bounds how old a served copy can be; invalidation removes stale reads here but costs hits."}</li>
             </ul>
             <h3>{"Where the book's claim holds and where it fails"}</h3>

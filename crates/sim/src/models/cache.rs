@@ -1401,12 +1401,17 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
     // 3. theory
     if p.cache_size < p.keys {
         v.push(format!(
-            "Theory: the best static cache (the {} most popular keys) would hit {}; Che's approximation predicts {} for LRU. This {} cache measured {}.",
+            "Theory: the best static cache (the {} most popular keys) would hit {}; Che's approximation predicts {} for LRU. This {} cache measured {}{}.",
             p.cache_size,
             pct(r.optimal_hit_ratio),
             pct(r.che_hit_ratio),
             p.policy().label(),
-            pct(r.hit_ratio)
+            pct(r.hit_ratio),
+            if p.invalidate && p.write_fraction > 0.0 {
+                " (both theories leave out invalidation, which costs hits here)"
+            } else {
+                ""
+            }
         ));
     }
     // 4. "when temporal locality exists"
