@@ -11,6 +11,7 @@ pub mod adaptive_concurrency;
 pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
+pub mod cache;
 pub mod consistent_hashing;
 pub mod hot_shard;
 pub mod load_balancer;
@@ -35,6 +36,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("work-stealing", |ctx| html! { <work_stealing::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
     ("replication-lag", |ctx| html! { <replication_lag::View ctx={ctx} /> }),
+    ("cache", |ctx| html! { <cache::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).

@@ -5,6 +5,7 @@ pub mod adaptive_concurrency;
 pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
+pub mod cache;
 pub mod consistent_hashing;
 pub mod hot_shard;
 pub mod load_balancer;
