@@ -208,8 +208,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "datastore-picker",
         page: 26,
         title: "Data store picker",
-        summary: "From access pattern to store, with the reasons.",
-        model: None,
+        summary: "From access pattern to store, with the reasons, the book's matrices and its e-commerce map.",
+        model: Some(ModelEntry::of::<models::datastore_picker::DatastorePicker>()),
     },
     Widget {
         slug: "raft-election",
