@@ -12,6 +12,7 @@ pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod consistent_hashing;
+pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod rate_limiters;
@@ -33,6 +34,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("autoscaling-strategies", |ctx| html! { <autoscaling_strategies::View ctx={ctx} /> }),
     ("work-stealing", |ctx| html! { <work_stealing::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
+    ("datastore-picker", |ctx| html! { <datastore_picker::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).

@@ -95,10 +95,7 @@ const RELATION_NEEDS: &[(&str, &str)] = &[
     ("hierarchy", "A hierarchy (trees)"),
 ];
 const TIME_NEEDS: &[(&str, &str)] = &[("metrics", "Metrics"), ("events", "Events")];
-const OBJECT_NEEDS: &[(&str, &str)] = &[
-    ("frequent", "Read often"),
-    ("archive", "Archive"),
-];
+const OBJECT_NEEDS: &[(&str, &str)] = &[("frequent", "Read often"), ("archive", "Archive")];
 
 /// The decision tree (book p. 26, "Polyglot Persistence Decision Framework"), root first.
 pub static QUESTIONS: &[Question] = &[
@@ -280,7 +277,7 @@ pub static STORES: &[Store] = &[
     },
     Store {
         id: "cdn",
-        name: "CDN (over an object store)",
+        name: "CDN",
         family: "object",
         reasons: &[
             "Copies hot objects to edge servers near readers, cutting latency and origin load.",
@@ -1008,7 +1005,8 @@ impl Model for DatastorePicker {
                 from_pick: (t.from == st.family || t.from == "any") && t.to != st.family,
             })
             .collect();
-        let count = |f: &dyn Fn(&Transform) -> bool| transforms.iter().filter(|t| f(t)).count() as u32;
+        let count =
+            |f: &dyn Fn(&Transform) -> bool| transforms.iter().filter(|t| f(t)).count() as u32;
         let within_budget = count(&|t| t.within_budget);
         let from_pick = count(&|t| t.from_pick);
         let from_pick_within = count(&|t| t.from_pick && t.within_budget);
@@ -1153,7 +1151,12 @@ mod tests {
     fn no_dead_or_unused_questions_and_the_tables_are_well_formed() {
         let mut asked = BTreeSet::from([ROOT]);
         for q in QUESTIONS {
-            assert_eq!(q.answers.len(), q.next.len(), "{}: answers ≠ branches", q.key);
+            assert_eq!(
+                q.answers.len(),
+                q.next.len(),
+                "{}: answers ≠ branches",
+                q.key
+            );
             assert!(!q.answers.is_empty());
             let vals: BTreeSet<&str> = q.answers.iter().map(|a| a.0).collect();
             assert_eq!(vals.len(), q.answers.len(), "{}: duplicate answers", q.key);
@@ -1178,12 +1181,18 @@ mod tests {
     fn the_knobs_are_the_questions() {
         let knobs = Params::knobs();
         for q in QUESTIONS {
-            let k = knobs.iter().find(|k| k.key == q.key).expect("a knob per question");
+            let k = knobs
+                .iter()
+                .find(|k| k.key == q.key)
+                .expect("a knob per question");
             match k.kind {
                 KnobKind::Choice { options } => assert_eq!(options, q.answers),
                 _ => panic!("{} is not a choice", q.key),
             }
-            assert!(q.answers.iter().any(|(v, _)| *v == Params::default().answer(q.key)));
+            assert!(q
+                .answers
+                .iter()
+                .any(|(v, _)| *v == Params::default().answer(q.key)));
         }
         assert_eq!(knobs.len(), QUESTIONS.len() + 1);
     }
@@ -1232,7 +1241,11 @@ mod tests {
         // the framework reproduces 6 of the 8 e-commerce stores, all 8 families
         assert_eq!((r.ecommerce_exact, r.ecommerce_family), (6, 8));
         assert_eq!(r.ecommerce_stores, 8);
-        let order = r.components.iter().find(|c| c.component == "Order history").unwrap();
+        let order = r
+            .components
+            .iter()
+            .find(|c| c.component == "Order history")
+            .unwrap();
         assert!(order.on_path);
         assert_eq!(r.use_cases.iter().filter(|u| u.matches_pick).count(), 1);
     }
@@ -1263,7 +1276,11 @@ mod tests {
         assert_eq!(r.pick.name, "Kafka + S3");
         assert_eq!(r.path.len(), 2);
         assert_eq!(r.path[1].label, "Events");
-        let click = r.components.iter().find(|c| c.component == "Clickstream").unwrap();
+        let click = r
+            .components
+            .iter()
+            .find(|c| c.component == "Clickstream")
+            .unwrap();
         assert!(click.on_path);
         assert_eq!(click.agreement, "family");
     }
