@@ -201,8 +201,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "sharding-journey",
         page: 25,
         title: "A sharding journey",
-        summary: "One database to virtual shards, stage by stage.",
-        model: None,
+        summary: "One database to eventual consistency, stage by stage: hot shards, keys moved, joins lost, stale reads.",
+        model: Some(ModelEntry::of::<models::sharding_journey::ShardingJourney>()),
     },
     Widget {
         slug: "datastore-picker",

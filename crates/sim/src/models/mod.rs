@@ -10,5 +10,6 @@ pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod rate_limiters;
+pub mod sharding_journey;
 pub mod thundering_herd;
 pub mod work_stealing;
