@@ -16,6 +16,7 @@ pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod rate_limiters;
+pub mod sharding_journey;
 pub mod thundering_herd;
 pub mod work_stealing;
 
@@ -34,6 +35,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("autoscaling-strategies", |ctx| html! { <autoscaling_strategies::View ctx={ctx} /> }),
     ("work-stealing", |ctx| html! { <work_stealing::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
+    ("sharding-journey", |ctx| html! { <sharding_journey::View ctx={ctx} /> }),
     ("datastore-picker", |ctx| html! { <datastore_picker::View ctx={ctx} /> }),
 ];
 
