@@ -1051,10 +1051,10 @@ impl Model for DatastorePicker {
         }
         if from_pick > 0 && from_pick_within < from_pick {
             notes.push(format!(
-                "{} of the {} ways out of {} are harder than the budget: choose the model you can live with, because changing it later costs.",
+                "Over budget: {} of the {} ways out of the {} model. Choose a model you can live with, because changing it later costs.",
                 from_pick - from_pick_within,
                 from_pick,
-                family_name(st.family)
+                family_name(st.family).to_lowercase()
             ));
         }
         Report {

@@ -702,6 +702,7 @@ impl Model for ShardingJourney {
 
         let mut rows = Vec::new();
         let mut nodes_sel = Vec::new();
+        let mut sel_touches = 1.0;
         let mut rrep = Rng::derive(seed, "replica");
         for (key, year, title) in STAGES {
             let (dbs, (load, cross)) = match key {
@@ -751,6 +752,7 @@ impl Model for ShardingJourney {
             let total: u64 = load.iter().sum::<u64>().max(1);
             let busiest = load.iter().copied().max().unwrap_or(0) as f64 / total as f64;
             if key == p.stage {
+                sel_touches = total as f64 / f64::from(p.requests.max(1));
                 nodes_sel = load
                     .iter()
                     .enumerate()
@@ -870,11 +872,14 @@ impl Model for ShardingJourney {
         let mut notes = Vec::new();
         let sel = rows.iter().find(|r| r.key == p.stage);
         if let Some(r) = sel {
-            if r.dbs > 1 && top_sub_share * (1.0 - j) / 2.0 > 1.0 / f64::from(r.dbs) {
+            // the hottest community's expected share of all database touches
+            let hot = top_sub_share * (j + (1.0 - j) / 2.0) / sel_touches.max(1.0);
+            if r.dbs > 1 && r.key != "functional" && hot > 1.0 / f64::from(r.dbs) {
                 notes.push(format!(
-                    "The hottest community alone draws {:.1} % of community requests, more than a fair share of one of {} databases: no placement of whole communities can balance that.",
-                    top_sub_share * 100.0,
-                    r.dbs
+                    "The hottest community alone brings about {:.1} % of all database work, more than the fair share of one of {} databases ({:.2} %): no placement of whole communities can balance that.",
+                    hot * 100.0,
+                    r.dbs,
+                    100.0 / f64::from(r.dbs)
                 ));
             }
         }
