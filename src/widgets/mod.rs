@@ -13,10 +13,12 @@ pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod cache;
 pub mod consistent_hashing;
+pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod rate_limiters;
 pub mod replication_lag;
+pub mod sharding_journey;
 pub mod thundering_herd;
 pub mod work_stealing;
 
@@ -37,6 +39,8 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
     ("replication-lag", |ctx| html! { <replication_lag::View ctx={ctx} /> }),
     ("cache", |ctx| html! { <cache::View ctx={ctx} /> }),
+    ("sharding-journey", |ctx| html! { <sharding_journey::View ctx={ctx} /> }),
+    ("datastore-picker", |ctx| html! { <datastore_picker::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).
