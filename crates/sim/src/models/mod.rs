@@ -9,5 +9,6 @@ pub mod consistent_hashing;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod rate_limiters;
+pub mod state_strategies;
 pub mod thundering_herd;
 pub mod work_stealing;
