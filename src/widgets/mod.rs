@@ -15,6 +15,7 @@ pub mod consistent_hashing;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod rate_limiters;
+pub mod state_strategies;
 pub mod thundering_herd;
 pub mod work_stealing;
 
@@ -33,6 +34,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("autoscaling-strategies", |ctx| html! { <autoscaling_strategies::View ctx={ctx} /> }),
     ("work-stealing", |ctx| html! { <work_stealing::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
+    ("state-strategies", |ctx| html! { <state_strategies::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).
