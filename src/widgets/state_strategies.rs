@@ -52,7 +52,6 @@ pub fn View(props: &Props) -> Html {
     let [pa, re, ca] = [&r.strategies[0], &r.strategies[1], &r.strategies[2]];
     let strong = p.consistency == "strong";
     let part = &re.phases[3];
-    let offered = r.ops as f64 / sim::models::state_strategies::RUN_S;
     let avail = |s: &StrategyReport| {
         metric(
             &format!("avail_{}", s.key),
@@ -73,7 +72,7 @@ pub fn View(props: &Props) -> Html {
     html! {
         <>
         <p class="callout">
-            { format!("{} ops/s ({} % reads, Zipf s = {}) on {} nodes, placed by {}. The same operations hit three clusters: ", sig3(offered), p.read_pct, p.skew, p.nodes, scheme_name(&p.scheme, r.shards)) }
+            { format!("{} ops/s ({} % reads, Zipf s = {}) on {} nodes, placed by {}. The same operations hit three clusters: ", sig3(p.rate), p.read_pct, p.skew, p.nodes, scheme_name(&p.scheme, r.shards)) }
             <strong>{"partitioned"}</strong>{" (one copy), "}
             <strong>{ format!("replicated ×{}", re.replicas) }</strong>
             { format!(" ({}), and ", if strong { "strong: CP" } else { "eventual: AP" }) }
@@ -91,10 +90,9 @@ pub fn View(props: &Props) -> Html {
             if p.partition > 0 {
                 { metric("partition_refused", &format!("Refused in the partition ({})", if strong { "CP" } else { "AP" }), int(part.refused), Some(format!("of {} ops, replicated; {} stale reads", int(part.ops), int(part.stale))), if strong { Tone::Bad } else { Tone::Plain }) }
             }
-            { metric("stale", "Stale reads, replicated", int(re.stale_reads), Some(format!("{} of reads; cached: {}", pct(re.stale_fraction, 2), int(ca.stale_reads))), if re.stale_reads > 0 { Tone::Bad } else { Tone::Good }) }
-            { metric("lag", "Replica lag", re.lag_mean_ms.map(|x| ms(Some(x))).unwrap_or_else(|| if strong { "0 (sync)".into() } else { "—".into() }), Some(re.lag_p99_ms.map(|x| format!("p99 {}", ms(Some(x)))).unwrap_or_else(|| "writes wait for every reachable copy".into())), Tone::Plain) }
-            { metric("hit_ratio", "Cache hit ratio", ca.cache_hit_ratio.map(|x| pct(x, 1)).unwrap_or_else(|| "no cache".into()), match (ca.warm_node_hit_ratio, ca.cold_hit_ratio) { (Some(w), Some(c)) => Some(format!("node {}'s shard: {} → {} cold", p.fail_node, pct(w, 0), pct(c, 0))), _ => None }, Tone::Plain) }
-            { metric("cross_shard", &format!("Multi-key ops crossing shards (k = {})", p.multi_keys), pct(r.cross_shard_fraction, 1), Some(format!("theory 1−(1/{})^{} = {}; this skew {}", r.shards, p.multi_keys - 1, pct(r.cross_shard_theory_uniform, 1), pct(r.cross_shard_theory, 1))), Tone::Plain) }
+            { metric("stale", "Stale reads, replicated", int(re.stale_reads), Some(format!("{} of reads · lag {}", pct(re.stale_fraction, 2), re.lag_mean_ms.map(|x| ms(Some(x))).unwrap_or_else(|| if strong { "0: copies are synchronous".into() } else { "—".into() }))), if re.stale_reads > 0 { Tone::Bad } else { Tone::Good }) }
+            { metric("hit_ratio", "Cache hit ratio", ca.cache_hit_ratio.map(|x| pct(x, 1)).unwrap_or_else(|| "no cache".into()), Some(match (ca.warm_node_hit_ratio, ca.cold_hit_ratio) { (Some(w), Some(c)) => format!("n{}'s shard {} → {} cold · {} stale hits", p.fail_node, pct(w, 0), pct(c, 0), int(ca.stale_reads)), _ => format!("{} stale hits", int(ca.stale_reads)) }), Tone::Plain) }
+            { metric("cross_shard", &format!("Multi-key ops crossing shards (k = {})", p.multi_keys), pct(r.cross_shard_fraction, 1), Some(format!("theory 1 − (1/{}){} = {}; with this skew {}", r.shards, sup(p.multi_keys - 1), pct(r.cross_shard_theory_uniform, 1), pct(r.cross_shard_theory, 1))), Tone::Plain) }
             { metric("cross_cost", "Extra latency, cross-node op", pa.cross_extra_ms.map(|x| format!("+{}", ms(Some(x)))).unwrap_or_else(|| "—".into()), Some(format!("{} of multi-key ops span nodes", pct(pa.cross_node_fraction, 0))), Tone::Plain) }
             { metric("hot_node", "Busiest node ÷ mean, partitioned", format!("{}×", sig3(pa.max_over_mean)), Some(format!("hottest key draws {}", pct(r.hot_key_share, 1))), if pa.max_over_mean > 1.3 { Tone::Bad } else { Tone::Plain }) }
         </dl>
@@ -151,7 +149,7 @@ pub fn View(props: &Props) -> Html {
             <h3>{"Where the book's claims hold, and where they fail"}</h3>
             <ul>
                 <li>{ format!("“Partitioning: linear scalability” holds only while keys are spread evenly: here the busiest node does {}× the mean work, because the hottest key alone draws {} of all key lookups and one key cannot be split. A single node caps throughput at its capacity ({} units/s).", sig3(pa.max_over_mean), pct(r.hot_key_share, 1), sig3(p.capacity)) }</li>
-                <li>{ format!("“Cross-shard queries expensive”: {} of {}-key operations crossed shards (theory for uniformly placed keys: 1 − (1/{})^{} = {}), each paying an extra {} here; skew lowers the share a little ({}) because hot keys pull operations onto the same shard.", pct(r.cross_shard_fraction, 1), p.multi_keys, r.shards, p.multi_keys - 1, pct(r.cross_shard_theory_uniform, 1), pa.cross_extra_ms.map(|x| ms(Some(x))).unwrap_or_else(|| "—".into()), pct(r.cross_shard_theory, 1)) }</li>
+                <li>{ format!("“Cross-shard queries expensive”: {} of {}-key operations crossed shards (theory for uniformly placed keys: 1 − (1/{}){} = {}), each paying an extra {} here; skew lowers the share a little ({}) because hot keys pull operations onto the same shard.", pct(r.cross_shard_fraction, 1), p.multi_keys, r.shards, sup(p.multi_keys - 1), pct(r.cross_shard_theory_uniform, 1), pa.cross_extra_ms.map(|x| ms(Some(x))).unwrap_or_else(|| "—".into()), pct(r.cross_shard_theory, 1)) }</li>
                 <li>{ if strong { format!("“Replication: read scalability” does not hold under strong consistency: reads go to the primary only, so the busiest node is as busy as in the partitioned cluster ({}× the mean) and every write also costs each copy a unit. Switch to eventual to spread reads — and to see stale reads.", sig3(re.max_over_mean)) } else { format!("“Replication: read scalability” holds under eventual consistency — reads spread over the copies (busiest node {}× the mean) — but {} of reads were stale, with replica lag of {} on average.", sig3(re.max_over_mean), pct(re.stale_fraction, 1), re.lag_mean_ms.map(|x| ms(Some(x))).unwrap_or_else(|| "—".into())) } }</li>
                 <li>{ if p.partition > 0 { if strong { format!("“Choose between C and A when partitioned”: measured. CP refused {} of {} operations during the partition and served no stale read.", int(part.refused), int(part.ops)) } else { format!("“Choose between C and A when partitioned”: measured. AP served {} of operations during the partition, but {} reads were stale and {} keys took conflicting writes.", pct(part.served as f64 / part.ops.max(1) as f64, 1), int(part.stale), int(re.conflicts)) } } else { "Set “Nodes cut off” above 0 to measure the CAP choice.".to_string() } }</li>
             </ul>
@@ -353,13 +351,14 @@ fn LiveClusters(props: &LiveProps) -> Html {
 }
 
 fn clusters_svg(s: &Snapshot, p: &Params) -> Html {
-    const W: f64 = 640.0;
-    const ROW: f64 = 92.0;
+    const ROW: f64 = 102.0;
+    const BOX: f64 = 62.0;
     let n = s.nodes.max(1) as usize;
     let gap = 8.0;
-    let bw = ((W - gap * (n as f64 - 1.0)) / n as f64).min(120.0);
-    let x0 = (W - (bw * n as f64 + gap * (n as f64 - 1.0))) / 2.0;
-    let h = ROW * 3.0 + 6.0;
+    let bw = 80.0;
+    let w = (bw * n as f64 + gap * (n as f64 - 1.0)).max(340.0);
+    let x0 = (w - (bw * n as f64 + gap * (n as f64 - 1.0))) / 2.0;
+    let h = ROW * 3.0;
     let cut_at = s.cut.first().map(|&c| c as usize);
     let names = ["Partitioned", "Replicated", "Cached"];
     let desc = format!(
@@ -376,7 +375,7 @@ fn clusters_svg(s: &Snapshot, p: &Params) -> Html {
         }
     );
     html! {
-        <svg class="drawing ss-clusters" viewBox={format!("0 0 {W} {h}")} role="img" aria-label={desc}>
+        <svg class="drawing ss-clusters" viewBox={format!("0 0 {w} {h}")} role="img" aria-label={desc}>
             { for s.clusters.iter().enumerate().map(|(row, c)| {
                 let y = row as f64 * ROW;
                 let stat = match (row, c.hit_ratio) {
@@ -388,17 +387,17 @@ fn clusters_svg(s: &Snapshot, p: &Params) -> Html {
                     <circle cx={fmt(x0 + 4.0)} cy={fmt(y + 9.0)} r="4"
                         fill={ if s.ops == 0 { "var(--border)" } else if c.last == Outcome::Served { "var(--ok)" } else { "var(--bad)" } } />
                     <text x={fmt(x0 + 12.0)} y={fmt(y + 13.0)} font-size="12" font-weight="600" fill="var(--fg)">{ title }</text>
-                    <text x={fmt(W - x0)} y={fmt(y + 13.0)} font-size="10.5" text-anchor="end" fill="var(--muted)">{ stat }</text>
+                    <text x={fmt(x0)} y={fmt(y + 28.0)} font-size="11" fill="var(--muted)">{ stat }</text>
                     { for (0..n).map(|i| {
                         let bx = x0 + i as f64 * (bw + gap);
-                        let by = y + 20.0;
+                        let by = y + 34.0;
                         let down = s.down == Some(i as u32);
                         let cutoff = s.partitioned && s.cut.contains(&(i as u32));
                         let shards = &c.serving[i];
                         let cols = ((bw - 8.0) / 9.0).floor().max(1.0) as usize;
                         let backlog = (c.backlog_ms[i] / (TIMEOUT_S * 1000.0)).min(1.0);
                         html! { <g>
-                            <rect x={fmt(bx)} y={fmt(by)} width={fmt(bw)} height="62" rx="6"
+                            <rect x={fmt(bx)} y={fmt(by)} width={fmt(bw)} height={fmt(BOX)} rx="6"
                                 fill={ if down { "var(--bg)" } else { "var(--panel)" } }
                                 stroke={ if down { "var(--bad)" } else if cutoff { "var(--c3)" } else { "var(--border)" } }
                                 stroke-width={ if down || cutoff { "2" } else { "1" } }
@@ -419,12 +418,31 @@ fn clusters_svg(s: &Snapshot, p: &Params) -> Html {
             }) }
             if let Some(k) = cut_at {
                 if k > 0 {
-                    <line x1={fmt(x0 + k as f64 * (bw + gap) - gap / 2.0)} x2={fmt(x0 + k as f64 * (bw + gap) - gap / 2.0)} y1="16" y2={fmt(h - 2.0)}
+                    <line x1={fmt(x0 + k as f64 * (bw + gap) - gap / 2.0)} x2={fmt(x0 + k as f64 * (bw + gap) - gap / 2.0)} y1="30" y2={fmt(h - 2.0)}
                         stroke={ if s.partitioned { "var(--bad)" } else { "var(--border)" } } stroke-width={ if s.partitioned { "3" } else { "1" } } stroke-dasharray="6 4" />
                 }
             }
         </svg>
     }
+}
+
+/// A small whole number as superscript digits.
+fn sup(n: u32) -> String {
+    n.to_string()
+        .chars()
+        .map(|c| match c {
+            '0' => '⁰',
+            '1' => '¹',
+            '2' => '²',
+            '3' => '³',
+            '4' => '⁴',
+            '5' => '⁵',
+            '6' => '⁶',
+            '7' => '⁷',
+            '8' => '⁸',
+            _ => '⁹',
+        })
+        .collect()
 }
 
 fn fmt(x: f64) -> String {
