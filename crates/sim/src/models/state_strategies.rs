@@ -1634,23 +1634,37 @@ impl StateSim {
         let mut notes = Vec::new();
         let (pa, re, ca) = (&strategies[0], &strategies[1], &strategies[2]);
         if let Some(f) = w.fail {
+            let replicated = if re.keys_unavailable == 0 {
+                format!("none: it failed over {} ms after the failure", p.detect_ms)
+            } else {
+                format!("lost {} keys", re.keys_unavailable)
+            };
+            let cache = match (ca.warm_node_hit_ratio, ca.cold_hit_ratio) {
+                (Some(wr), Some(cr)) => format!(
+                    " The cache kept answering the keys it held on other nodes; node {}'s cache shard came back empty, its hit ratio {} in the first {} s against {} before.",
+                    f + 1,
+                    pct_text(cr),
+                    COLD_BINS as f64 * BIN_S,
+                    pct_text(wr)
+                ),
+                _ => String::new(),
+            };
             notes.push(format!(
-                "Node {} down from {} s to {} s: the partitioned cluster lost {} of its keys ({} of the traffic); the replicated one {} after failing over in {} ms; the cache kept serving hits and came back {} cold.",
+                "Node {} down from {} s to {} s: the partitioned cluster lost {} of its keys ({} of the traffic); the replicated one {}.{}",
                 f + 1,
                 FAIL_AT,
                 RECOVER_AT,
                 pa.keys_unavailable,
                 pct_text(pa.unavailable_traffic),
-                if re.keys_unavailable == 0 { "none".to_string() } else { format!("{} keys", re.keys_unavailable) },
-                p.detect_ms,
-                if ca.cold_hit_ratio.is_some() { "partly" } else { "—" },
+                replicated,
+                cache
             ));
         }
         if p.partition > 0 {
             let ph = 3;
             notes.push(if w.strong {
                 format!(
-                    "Partition (CP): the replicated cluster refused {} operations on the cut-off side and served no stale read.",
+                    "Partition (CP): the replicated cluster refused {} operations while the network was cut (every one from the cut-off side, which cannot reach a majority) and served no stale read.",
                     re.phases[ph].refused
                 )
             } else {
@@ -1694,25 +1708,26 @@ impl StateSim {
     fn cluster_report(&self, c: &Cluster) -> StrategyReport {
         let w = &self.world;
         let pl = &self.placement;
-        // keys with no serving copy once the failure is known (no partition)
-        let t_mid = (FAIL_AT + w.detect + RECOVER_AT) / 2.0;
+        // keys with no serving copy at the end of the failure (no partition then): with one
+        // copy, the dead node's; under CP, shards without a live majority, and shards whose
+        // primary died if the failure is never detected; under AP, clients try every copy
+        let t_end = RECOVER_AT - 1e-9;
+        let detected = FAIL_AT + w.detect < RECOVER_AT;
         let (mut keys_unavailable, mut traffic) = (0u64, 0.0);
         if let Some(f) = w.fail {
-            if FAIL_AT + w.detect < RECOVER_AT {
-                for (key, &s) in pl.key_shard.iter().enumerate() {
-                    let reps = &pl.pref[s as usize][..c.rf];
-                    let down = if c.rf == 1 {
-                        reps[0] as usize == f
-                    } else if w.strong {
-                        let live = reps.iter().filter(|&&y| w.alive(y as usize, t_mid)).count();
-                        live < c.rf / 2 + 1
-                    } else {
-                        reps.iter().all(|&y| y as usize == f)
-                    };
-                    if down {
-                        keys_unavailable += 1;
-                        traffic += self.probs[key];
-                    }
+            for (key, &s) in pl.key_shard.iter().enumerate() {
+                let reps = &pl.pref[s as usize][..c.rf];
+                let down = if c.rf == 1 {
+                    reps[0] as usize == f
+                } else if w.strong {
+                    let live = reps.iter().filter(|&&y| w.alive(y as usize, t_end)).count();
+                    live < c.rf / 2 + 1 || (!detected && reps[0] as usize == f)
+                } else {
+                    reps.iter().all(|&y| y as usize == f)
+                };
+                if down {
+                    keys_unavailable += 1;
+                    traffic += self.probs[key];
                 }
             }
         }
@@ -1899,7 +1914,7 @@ pub struct StrategyReport {
     pub conflicts: u64,
     /// Writes accepted by a replica that is not the primary (eventual only).
     pub divergent_writes: u64,
-    /// Keys with no serving copy once the failure is detected.
+    /// Keys with no serving copy at the end of the failure window.
     pub keys_unavailable: u64,
     /// Share of the traffic those keys draw.
     pub unavailable_traffic: f64,
