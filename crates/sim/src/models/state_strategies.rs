@@ -627,7 +627,8 @@ struct World {
     cut: bool,
     detect: f64,
     delay: f64,
-    cap: f64,
+    /// Seconds of node time per unit of work (1 / capacity).
+    per_unit: f64,
     strong: bool,
 }
 
@@ -902,7 +903,8 @@ struct Cluster {
     writes: Vec<Vec<WriteRec>>,
     track: bool,
     cache: Option<Cache>,
-    cache_salt: u64,
+    /// Per key: the node holding its cache shard (a hash of the key with its own salt).
+    cache_of: Vec<u8>,
     cache_cleared: bool,
     sides: Vec<u8>,
     // counters
@@ -954,7 +956,13 @@ impl Cluster {
             },
             track,
             cache,
-            cache_salt: salt ^ 0xCAC4E,
+            cache_of: if strategy == 2 && p.cache_pct > 0.0 {
+                (0..u64::from(p.keys))
+                    .map(|k| (fmix64(k ^ salt ^ 0xCAC4E) % w.n as u64) as u8)
+                    .collect()
+            } else {
+                Vec::new()
+            },
             cache_cleared: false,
             sides: if strategy == 1 && !w.strong && w.cut {
                 vec![0; keys]
@@ -992,8 +1000,8 @@ impl Cluster {
         }
     }
 
-    fn cache_node(&self, key: u32, n: usize) -> usize {
-        (fmix64(u64::from(key) ^ self.cache_salt) % n as u64) as usize
+    fn cache_node(&self, key: u32) -> usize {
+        usize::from(self.cache_of[key as usize])
     }
 
     /// Writes to `key` acknowledged by `t` that `node` has not applied by `t` (stale if any).
@@ -1065,7 +1073,7 @@ impl Cluster {
                 };
             }
             if let Some(c) = &self.cache {
-                let cn = self.cache_node(key, w.n);
+                let cn = self.cache_node(key);
                 if ok(cn) {
                     if let Some(fill) = c.get(key) {
                         let invalid = self.writes[key as usize]
@@ -1286,10 +1294,10 @@ impl Cluster {
             let u = units[y] + lazy_units[y];
             if u > 0.0 {
                 let start = mx(self.busy[y], t);
-                let d = u / w.cap;
+                let d = u * w.per_unit;
                 self.busy[y] = start + d;
                 self.work[y] += d;
-                done[y] = start + units[y] / w.cap;
+                done[y] = start + units[y] * w.per_unit;
             }
         }
         let mut finish = t;
@@ -1499,7 +1507,7 @@ impl StateSim {
             cut: p.partition > 0,
             detect: p.detect_ms / 1000.0,
             delay: p.repl_delay_ms / 1000.0,
-            cap: p.capacity,
+            per_unit: 1.0 / p.capacity,
             strong: p.strong(),
         };
         let clusters = (0..3).map(|s| Cluster::new(s, &p, &world, salt)).collect();
