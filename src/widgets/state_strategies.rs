@@ -185,7 +185,7 @@ fn fault_marks(p: &Params) -> Vec<Mark> {
         });
         m.push(Mark {
             x: RECOVER_AT,
-            label: "back".into(),
+            label: "up".into(),
         });
     }
     if p.partition > 0 {
@@ -351,14 +351,23 @@ fn LiveClusters(props: &LiveProps) -> Html {
 }
 
 fn clusters_svg(s: &Snapshot, p: &Params) -> Html {
-    const ROW: f64 = 102.0;
     const BOX: f64 = 62.0;
     let n = s.nodes.max(1) as usize;
     let gap = 8.0;
     let bw = 80.0;
-    let w = (bw * n as f64 + gap * (n as f64 - 1.0)).max(340.0);
-    let x0 = (w - (bw * n as f64 + gap * (n as f64 - 1.0))) / 2.0;
-    let h = ROW * 3.0;
+    // more than six nodes wrap onto two lines, so a narrow screen still shows them readably
+    let per = if n > 6 { n.div_ceil(2) } else { n };
+    let lines = n.div_ceil(per);
+    let row_h = 34.0 + lines as f64 * (BOX + 8.0);
+    let w = (bw * per as f64 + gap * (per as f64 - 1.0) + 12.0).max(340.0);
+    let x0 = (w - (bw * per as f64 + gap * (per as f64 - 1.0))) / 2.0;
+    let h = row_h * 3.0;
+    let node_xy = |i: usize, y: f64| {
+        (
+            x0 + (i % per) as f64 * (bw + gap),
+            y + 34.0 + (i / per) as f64 * (BOX + 8.0),
+        )
+    };
     let cut_at = s.cut.first().map(|&c| c as usize);
     let names = ["Partitioned", "Replicated", "Cached"];
     let desc = format!(
@@ -375,9 +384,9 @@ fn clusters_svg(s: &Snapshot, p: &Params) -> Html {
         }
     );
     html! {
-        <svg class="drawing ss-clusters" viewBox={format!("0 0 {w} {h}")} role="img" aria-label={desc}>
+        <svg class={classes!("drawing", "ss-clusters", match per { 0..=4 => "ss-w-4", 5 => "ss-w-5", _ => "ss-w-6" })} viewBox={format!("0 0 {w} {h}")} role="img" aria-label={desc}>
             { for s.clusters.iter().enumerate().map(|(row, c)| {
-                let y = row as f64 * ROW;
+                let y = row as f64 * row_h;
                 let stat = match (row, c.hit_ratio) {
                     (2, Some(hr)) => format!("served {} · refused {} · stale {} · hits {}", c.served, c.refused, c.stale, pct(hr, 0)),
                     _ => format!("served {} · refused {} · stale {}", c.served, c.refused, c.stale),
@@ -389,8 +398,7 @@ fn clusters_svg(s: &Snapshot, p: &Params) -> Html {
                     <text x={fmt(x0 + 12.0)} y={fmt(y + 13.0)} font-size="12" font-weight="600" fill="var(--fg)">{ title }</text>
                     <text x={fmt(x0)} y={fmt(y + 28.0)} font-size="11" fill="var(--muted)">{ stat }</text>
                     { for (0..n).map(|i| {
-                        let bx = x0 + i as f64 * (bw + gap);
-                        let by = y + 34.0;
+                        let (bx, by) = node_xy(i, y);
                         let down = s.down == Some(i as u32);
                         let cutoff = s.partitioned && s.cut.contains(&(i as u32));
                         let shards = &c.serving[i];
@@ -416,10 +424,17 @@ fn clusters_svg(s: &Snapshot, p: &Params) -> Html {
                     }) }
                 </g> }
             }) }
+            // the partition line: between the last kept node and the first cut-off one, on
+            // each line of nodes it crosses
             if let Some(k) = cut_at {
                 if k > 0 {
-                    <line x1={fmt(x0 + k as f64 * (bw + gap) - gap / 2.0)} x2={fmt(x0 + k as f64 * (bw + gap) - gap / 2.0)} y1="30" y2={fmt(h - 2.0)}
-                        stroke={ if s.partitioned { "var(--bad)" } else { "var(--border)" } } stroke-width={ if s.partitioned { "3" } else { "1" } } stroke-dasharray="6 4" />
+                    { for (0..3).flat_map(|row| (0..lines).map(move |l| (row, l))).filter_map(|(row, l)| {
+                        let (start, end) = (l * per, ((l + 1) * per).min(n));
+                        if k < start || k >= end { return None; }
+                        let (bx, by) = node_xy(k, row as f64 * row_h);
+                        Some(html! { <line x1={fmt(bx - gap / 2.0)} x2={fmt(bx - gap / 2.0)} y1={fmt(by - 4.0)} y2={fmt(by + BOX + 4.0)}
+                            stroke={ if s.partitioned { "var(--bad)" } else { "var(--border)" } } stroke-width={ if s.partitioned { "3" } else { "1" } } stroke-dasharray="6 4" /> })
+                    }) }
                 }
             }
         </svg>
