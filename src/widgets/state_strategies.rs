@@ -94,7 +94,7 @@ pub fn View(props: &Props) -> Html {
             { metric("hit_ratio", "Cache hit ratio", ca.cache_hit_ratio.map(|x| pct(x, 1)).unwrap_or_else(|| "no cache".into()), Some(match (ca.warm_node_hit_ratio, ca.cold_hit_ratio) { (Some(w), Some(c)) => format!("n{}'s shard {} → {} cold · {} stale hits", p.fail_node, pct(w, 0), pct(c, 0), int(ca.stale_reads)), _ => format!("{} stale hits", int(ca.stale_reads)) }), Tone::Plain) }
             { metric("cross_shard", &format!("Multi-key ops crossing shards (k = {})", p.multi_keys), pct(r.cross_shard_fraction, 1), Some(format!("theory 1 − (1/{}){} = {}; with this skew {}", r.shards, sup(p.multi_keys - 1), pct(r.cross_shard_theory_uniform, 1), pct(r.cross_shard_theory, 1))), Tone::Plain) }
             { metric("cross_cost", "Extra latency, cross-node op", pa.cross_extra_ms.map(|x| format!("+{}", ms(Some(x)))).unwrap_or_else(|| "—".into()), Some(format!("{} of multi-key ops span nodes", pct(pa.cross_node_fraction, 0))), Tone::Plain) }
-            { metric("hot_node", "Busiest node ÷ mean, partitioned", format!("{}×", sig3(pa.max_over_mean)), Some(format!("hottest key draws {}", pct(r.hot_key_share, 1))), if pa.max_over_mean > 1.3 { Tone::Bad } else { Tone::Plain }) }
+            { metric("hot_node", "Busiest node ÷ mean, partitioned, before faults", format!("{}×", sig3(pa.max_over_mean)), Some(format!("hottest key draws {}", pct(r.hot_key_share, 1))), if pa.max_over_mean > 1.3 { Tone::Bad } else { Tone::Plain }) }
         </dl>
         <Chart spec={served} height={260} caption="Operations served per second by each cluster; the fault windows are marked" />
         <div class="table-wrap">
@@ -120,7 +120,7 @@ pub fn View(props: &Props) -> Html {
         </div>
         <div class="grid2">
             <Chart spec={trouble} height={240} caption="Refused operations and stale reads per second" />
-            <Chart spec={load} height={240} caption="Per-node load: share of time busy" />
+            <Chart spec={load} height={240} caption={format!("Per-node load: share of time busy, 0–{FAIL_AT} s")} />
         </div>
         { notes(&r.notes) }
         <LiveClusters params={p.clone()} seed={ctx.seed} id={ctx.id.clone()} />
@@ -296,14 +296,14 @@ fn trouble_chart(r: &Report, p: &Params) -> Rc<ChartSpec> {
 fn load_chart(r: &Report) -> Rc<ChartSpec> {
     let pts = |i: usize| -> Vec<(f64, f64)> {
         r.strategies[i]
-            .node_util
+            .node_util_steady
             .iter()
             .enumerate()
             .map(|(n, &u)| (n as f64, u * 100.0))
             .collect()
     };
     Rc::new(ChartSpec {
-        title: "Per-node load".into(),
+        title: "Per-node load before the faults".into(),
         x_label: "node".into(),
         y_label: "% of time busy".into(),
         y_min: Some(0.0),

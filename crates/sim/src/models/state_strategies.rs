@@ -900,6 +900,8 @@ struct Cluster {
     rf: usize,
     busy: Vec<f64>,
     work: Vec<f64>,
+    /// Work charged to each node by operations arriving before [`FAIL_AT`].
+    work_steady: Vec<f64>,
     writes: Vec<Vec<WriteRec>>,
     track: bool,
     cache: Option<Cache>,
@@ -949,6 +951,7 @@ impl Cluster {
             rf,
             busy: vec![0.0; w.n],
             work: vec![0.0; w.n],
+            work_steady: vec![0.0; w.n],
             writes: if track {
                 vec![Vec::new(); keys]
             } else {
@@ -1297,6 +1300,9 @@ impl Cluster {
                 let d = u * w.per_unit;
                 self.busy[y] = start + d;
                 self.work[y] += d;
+                if t < FAIL_AT {
+                    self.work_steady[y] += d;
+                }
                 done[y] = start + units[y] * w.per_unit;
             }
         }
@@ -1759,9 +1765,10 @@ impl StateSim {
             mean_latency_ms: c.lat.mean().map(|x| x * 1000.0),
             p99_latency_ms: c.lat.quantile(0.99).map(|x| x * 1000.0),
             node_util: c.work.iter().map(|&x| x / RUN_S).collect(),
+            node_util_steady: c.work_steady.iter().map(|&x| x / FAIL_AT).collect(),
             max_over_mean: {
-                let m = c.work.iter().sum::<f64>() / c.work.len() as f64;
-                let mx = c.work.iter().fold(0.0f64, |a, &b| a.max(b));
+                let m = c.work_steady.iter().sum::<f64>() / c.work_steady.len() as f64;
+                let mx = c.work_steady.iter().fold(0.0f64, |a, &b| a.max(b));
                 if m > 0.0 {
                     mx / m
                 } else {
@@ -1894,9 +1901,11 @@ pub struct StrategyReport {
     pub mean_latency_ms: Option<f64>,
     /// 99th percentile latency of served operations, ms (log-binned: the upper edge of a bin at most 6.25 % wide).
     pub p99_latency_ms: Option<f64>,
-    /// Share of time each node was busy.
+    /// Share of time each node was busy, over the whole run.
     pub node_util: Vec<f64>,
-    /// Busiest node's work ÷ mean node's work.
+    /// Share of time each node was busy before any fault (0 – [`FAIL_AT`]).
+    pub node_util_steady: Vec<f64>,
+    /// Busiest node's work ÷ mean node's work, before any fault.
     pub max_over_mean: f64,
     /// Multi-key operations served.
     pub multi_served: u64,
