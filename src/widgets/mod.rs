@@ -19,6 +19,7 @@ pub mod load_balancer;
 pub mod rate_limiters;
 pub mod replication_lag;
 pub mod sharding_journey;
+pub mod state_strategies;
 pub mod thundering_herd;
 pub mod work_stealing;
 
@@ -37,6 +38,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("autoscaling-strategies", |ctx| html! { <autoscaling_strategies::View ctx={ctx} /> }),
     ("work-stealing", |ctx| html! { <work_stealing::View ctx={ctx} /> }),
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
+    ("state-strategies", |ctx| html! { <state_strategies::View ctx={ctx} /> }),
     ("replication-lag", |ctx| html! { <replication_lag::View ctx={ctx} /> }),
     ("cache", |ctx| html! { <cache::View ctx={ctx} /> }),
     ("sharding-journey", |ctx| html! { <sharding_journey::View ctx={ctx} /> }),

@@ -180,8 +180,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "state-strategies",
         page: 25,
         title: "State strategies",
-        summary: "Partitioning, replication and caching on one workload, and a node failure.",
-        model: None,
+        summary: "Partitioning, replication and caching on one workload, through a node failure and a network partition (CP or AP).",
+        model: Some(ModelEntry::of::<models::state_strategies::StateStrategies>()),
     },
     Widget {
         slug: "replication-lag",

@@ -13,5 +13,6 @@ pub mod load_balancer;
 pub mod rate_limiters;
 pub mod replication_lag;
 pub mod sharding_journey;
+pub mod state_strategies;
 pub mod thundering_herd;
 pub mod work_stealing;
