@@ -371,12 +371,14 @@ impl PartialEq for Event {
 }
 impl Eq for Event {}
 impl PartialOrd for Event {
+    #[inline(always)]
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 impl Ord for Event {
     /// Reversed so the max-heap pops the earliest event; ties by sequence number.
+    #[inline(always)]
     fn cmp(&self, other: &Self) -> Ordering {
         other
             .time
@@ -460,7 +462,13 @@ pub struct ChainSim {
     service_rng: Rng,
     now: f64,
     seq: u64,
+    /// Arrivals and local-work completions.
     events: BinaryHeap<Event>,
+    /// Call timeouts of each hop, `(time, seq, req)`: every one is set `T_h` after the
+    /// (non-decreasing) current time, so each hop's are already in order and a FIFO replaces
+    /// the heap for them; [`ChainSim::step`] merges the five sources by `(time, seq)`, the very
+    /// order one heap of all events would give.
+    timeouts_due: [VecDeque<(f64, u64, u32)>; HOPS],
     hops: Vec<Hop>,
     reqs: Vec<Req>,
     recent_success: VecDeque<f64>,
@@ -520,7 +528,8 @@ impl ChainSim {
             service_rng: Rng::derive(seed, "service"),
             now: 0.0,
             seq: 0,
-            events: BinaryHeap::new(),
+            events: BinaryHeap::with_capacity(WORKERS.iter().sum::<u32>() as usize + 2),
+            timeouts_due: Default::default(),
             hops,
             reqs: Vec::with_capacity((rate * duration * 1.1) as usize + 16),
             recent_success: VecDeque::new(),
@@ -533,6 +542,41 @@ impl ChainSim {
             sim.schedule(first, EventKind::Arrival);
         }
         sim
+    }
+
+    /// Set hop `h`'s call timeout on `id`, `T_h` from now.
+    fn schedule_timeout(&mut self, id: u32, h: usize) {
+        self.seq += 1;
+        self.timeouts_due[h].push_back((self.now + self.timeouts[h], self.seq, id));
+    }
+
+    /// Take the earliest pending event (ties by sequence number).
+    fn pop_event(&mut self) -> Option<Event> {
+        let mut best: Option<(f64, u64, usize)> = self.events.peek().map(|e| (e.time, e.seq, HOPS));
+        for (h, q) in self.timeouts_due.iter().enumerate() {
+            if let Some(&(t, s, _)) = q.front() {
+                let earlier = match best {
+                    None => true,
+                    Some((bt, bs, _)) => t.total_cmp(&bt).then(s.cmp(&bs)) == Ordering::Less,
+                };
+                if earlier {
+                    best = Some((t, s, h));
+                }
+            }
+        }
+        let (_, _, src) = best?;
+        if src == HOPS {
+            return self.events.pop();
+        }
+        let (time, seq, req) = self.timeouts_due[src].pop_front()?;
+        Some(Event {
+            time,
+            seq,
+            kind: EventKind::CallTimeout {
+                req,
+                hop: src as u8,
+            },
+        })
     }
 
     fn schedule(&mut self, time: f64, kind: EventKind) {
@@ -587,22 +631,10 @@ impl ChainSim {
         self.reqs[id as usize].entered[h] = self.now;
         let hop = &self.hops[h];
         if hop.busy < hop.workers {
-            self.schedule(
-                self.now + self.timeouts[h],
-                EventKind::CallTimeout {
-                    req: id,
-                    hop: h as u8,
-                },
-            );
+            self.schedule_timeout(id, h);
             self.start(id, h);
         } else if hop.bound.is_none_or(|b| (hop.queue.len() as u32) < b) {
-            self.schedule(
-                self.now + self.timeouts[h],
-                EventKind::CallTimeout {
-                    req: id,
-                    hop: h as u8,
-                },
-            );
+            self.schedule_timeout(id, h);
             let hop = &mut self.hops[h];
             hop.queue.push_back(id);
             hop.max_queue = hop.max_queue.max(hop.queue.len() as u32);
@@ -904,7 +936,7 @@ impl Simulation for ChainSim {
     }
 
     fn step(&mut self) -> bool {
-        let Some(ev) = self.events.pop() else {
+        let Some(ev) = self.pop_event() else {
             return false;
         };
         let dt = ev.time - self.last_t;
@@ -929,7 +961,12 @@ impl Simulation for ChainSim {
     }
 
     fn next_event_time(&self) -> Option<f64> {
-        self.events.peek().map(|e| e.time)
+        let heap = self.events.peek().map(|e| e.time);
+        self.timeouts_due
+            .iter()
+            .filter_map(|q| q.front().map(|e| e.0))
+            .chain(heap)
+            .min_by(f64::total_cmp)
     }
 }
 
