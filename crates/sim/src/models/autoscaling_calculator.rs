@@ -416,6 +416,51 @@ impl Mmc {
     }
 }
 
+/// M/M/c queues at one offered load for a rising series of server counts, sharing one Erlang B
+/// recursion: asking for `c₁ ≤ c₂ ≤ …` costs the steps up to the largest, not their sum. Every
+/// queue is bit-identical to [`Mmc::new`]`(load, c)`: for a stable count (`c > a`, the only
+/// ones whose Erlang B is used) the recursion passes through exactly the states a fresh one
+/// would (the large-load head start `k₀ < a < c` is taken on the first call either way); a
+/// count below the last one asked falls back to a fresh recursion.
+#[derive(Clone, Copy, Debug)]
+pub struct MmcLadder {
+    load: f64,
+    eb: ErlangB,
+}
+
+impl MmcLadder {
+    /// The ladder at `load` erlangs (sanitised as [`Mmc::new`] does).
+    pub fn new(load: f64) -> MmcLadder {
+        let load = if load.is_finite() && load > 0.0 {
+            load
+        } else {
+            0.0
+        };
+        MmcLadder {
+            load,
+            eb: ErlangB::new(load),
+        }
+    }
+
+    /// The queue with `servers` servers (0 is treated as 1), as [`Mmc::new`] would give it.
+    pub fn at(&mut self, servers: u32) -> Mmc {
+        let c = servers.max(1);
+        let a = self.load;
+        if a <= 0.0 {
+            return Mmc::with_b(a, c, 0.0);
+        }
+        if a >= f64::from(c) {
+            // unstable: Erlang C is undefined whatever B is
+            return Mmc::with_b(a, c, 1.0);
+        }
+        if u64::from(c) < self.eb.k {
+            return Mmc::new(a, c);
+        }
+        let b = self.eb.advance_to(u64::from(c));
+        Mmc::with_b(a, c, b)
+    }
+}
+
 /// `ln 100`: the p99 of an exponential service time, in service times.
 fn ln100() -> f64 {
     libm::log(100.0)
@@ -1416,6 +1461,19 @@ mod tests {
         let frac = f64::from(above) / f64::from(n);
         // sd = sqrt(0.01·0.99/n) ≈ 1.6e-4; allow 4 sd.
         assert!((frac - 0.01).abs() < 6.4e-4, "{frac}");
+    }
+
+    #[test]
+    fn the_ladder_gives_exactly_the_fresh_queues() {
+        for load in [0.0, 0.5, 3.7, 100.0, 700.3, 5_000.5, f64::NAN] {
+            let mut ladder = MmcLadder::new(load);
+            let counts = [
+                0, 1, 2, 4, 4, 9, 101, 102, 150, 700, 701, 760, 5_001, 5_400, 30, 6_000,
+            ];
+            for c in counts {
+                assert_eq!(ladder.at(c), Mmc::new(load, c), "load {load}, c {c}");
+            }
+        }
     }
 
     #[test]
