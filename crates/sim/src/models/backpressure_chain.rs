@@ -55,6 +55,7 @@ use crate::stats::quantile_sorted;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
+use std::rc::Rc;
 
 /// The back-pressure chain model.
 pub struct BackpressureChain;
@@ -375,6 +376,23 @@ impl PartialOrd for Event {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
+    // The heap compares with `<=`; spelled out so they inline even at `opt-level = "z"`.
+    #[inline(always)]
+    fn le(&self, other: &Self) -> bool {
+        self.cmp(other) != Ordering::Greater
+    }
+    #[inline(always)]
+    fn lt(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Less
+    }
+    #[inline(always)]
+    fn ge(&self, other: &Self) -> bool {
+        self.cmp(other) != Ordering::Less
+    }
+    #[inline(always)]
+    fn gt(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Greater
+    }
 }
 impl Ord for Event {
     /// Reversed so the max-heap pops the earliest event; ties by sequence number.
@@ -443,6 +461,109 @@ pub struct ChainSnapshot {
     pub goodput_last_s: u32,
 }
 
+/// One request's draws: the gap before it arrives, and its local work at every hop.
+#[derive(Clone, Copy, Debug)]
+struct Draw {
+    gap: f64,
+    service: [f64; HOPS],
+}
+
+/// Where a simulation's requests come from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// Drawn as the run goes: gaps from stream `"arrivals"`, local work from `"service"`.
+    Live { arrivals: Rng, service: Rng },
+    /// Replayed from [`record_draws`], with the next gap and work to hand out.
+    Recorded {
+        draws: Rc<[Draw]>,
+        gaps: usize,
+        services: usize,
+    },
+}
+
+impl Source {
+    fn live(seed: u64) -> Source {
+        Source::Live {
+            arrivals: Rng::derive(seed, "arrivals"),
+            service: Rng::derive(seed, "service"),
+        }
+    }
+
+    /// The gap to the next arrival (infinite once a recording has no more requests).
+    #[inline(always)]
+    fn gap(&mut self, mean: f64) -> f64 {
+        match self {
+            Source::Live { arrivals, .. } => arrivals.exp(mean),
+            Source::Recorded { draws, gaps, .. } => {
+                let g = draws.get(*gaps).map_or(f64::INFINITY, |d| d.gap);
+                *gaps += 1;
+                g
+            }
+        }
+    }
+
+    /// The local work at every hop of the request arriving now.
+    #[inline(always)]
+    fn service(&mut self, means: &[f64; HOPS]) -> [f64; HOPS] {
+        match self {
+            Source::Live { service, .. } => {
+                let mut s = [0.0; HOPS];
+                for (x, &m) in s.iter_mut().zip(means) {
+                    *x = service.exp(m);
+                }
+                s
+            }
+            Source::Recorded {
+                draws, services, ..
+            } => {
+                let s = draws[*services].service;
+                *services += 1;
+                s
+            }
+        }
+    }
+}
+
+/// The clamped offered load and duration of a run of sanitised `p`.
+fn run_size(p: &Params, rate: f64, duration: f64) -> (f64, f64) {
+    let rate = if rate.is_finite() {
+        rate.clamp(RATE_MIN, RATE_MAX)
+    } else {
+        p.offered_rate
+    };
+    let duration = if duration.is_finite() {
+        duration.clamp(0.1, DURATION_MAX)
+    } else {
+        p.duration_s
+    };
+    (rate, duration)
+}
+
+/// Every draw a live run of sanitised `p` at `rate` for `duration` (both clamped) from `seed`
+/// makes, in order: one entry per request (the gap before it and its local work), then the gap
+/// that ends the arrivals. The simulation sums the gaps into arrival times itself, exactly as a
+/// live run does, so a replay is bit-identical to it.
+fn record_draws(p: &Params, rate: f64, duration: f64, seed: u64) -> Rc<[Draw]> {
+    let (rate, duration) = run_size(p, rate, duration);
+    let means = p.local_means_s();
+    let mut src = Source::live(seed);
+    let mut v = Vec::with_capacity((rate * duration * 1.1) as usize + 16);
+    let mut t = 0.0;
+    loop {
+        let gap = src.gap(1.0 / rate);
+        t += gap;
+        if t >= duration {
+            v.push(Draw {
+                gap,
+                service: [0.0; HOPS],
+            });
+            return v.into();
+        }
+        let service = src.service(&means);
+        v.push(Draw { gap, service });
+    }
+}
+
 /// A seeded discrete-event simulation of the chain.
 ///
 /// Arrivals are Poisson (stream `"arrivals"`); each request's local work at every hop is drawn
@@ -458,8 +579,7 @@ pub struct ChainSim {
     rate: f64,
     duration: f64,
     warmup: f64,
-    arrivals_rng: Rng,
-    service_rng: Rng,
+    source: Source,
     now: f64,
     seq: u64,
     /// Arrivals and local-work completions.
@@ -487,16 +607,25 @@ impl ChainSim {
     /// A simulation of `p` with the mode, offered load and duration overridden.
     pub fn with(p: &Params, mode: Mode, rate: f64, duration: f64, seed: u64) -> ChainSim {
         let p = p.sanitised();
-        let rate = if rate.is_finite() {
-            rate.clamp(RATE_MIN, RATE_MAX)
-        } else {
-            p.offered_rate
+        let (rate, duration) = run_size(&p, rate, duration);
+        ChainSim::build(&p, mode, rate, duration, Source::live(seed))
+    }
+
+    /// [`ChainSim::with`], replaying the requests [`record_draws`] drew for the same params,
+    /// offered load, duration and seed instead of drawing them again (every mode sees the very
+    /// same requests, so the batch run draws them once per load).
+    fn replaying(p: &Params, mode: Mode, rate: f64, duration: f64, draws: &Rc<[Draw]>) -> ChainSim {
+        let (rate, duration) = run_size(p, rate, duration);
+        let src = Source::Recorded {
+            draws: Rc::clone(draws),
+            gaps: 0,
+            services: 0,
         };
-        let duration = if duration.is_finite() {
-            duration.clamp(0.1, DURATION_MAX)
-        } else {
-            p.duration_s
-        };
+        ChainSim::build(p, mode, rate, duration, src)
+    }
+
+    /// A fresh simulation of sanitised `p` at a clamped `rate` and `duration`.
+    fn build(p: &Params, mode: Mode, rate: f64, duration: f64, source: Source) -> ChainSim {
         let hops = (0..HOPS)
             .map(|h| Hop {
                 workers: WORKERS[h],
@@ -524,8 +653,7 @@ impl ChainSim {
             rate,
             duration,
             warmup: duration * 0.1,
-            arrivals_rng: Rng::derive(seed, "arrivals"),
-            service_rng: Rng::derive(seed, "service"),
+            source,
             now: 0.0,
             seq: 0,
             events: BinaryHeap::with_capacity(WORKERS.iter().sum::<u32>() as usize + 2),
@@ -537,7 +665,7 @@ impl ChainSim {
             late_answers: 0,
             last_t: 0.0,
         };
-        let first = sim.arrivals_rng.exp(1.0 / rate);
+        let first = sim.source.gap(1.0 / rate);
         if first < duration {
             sim.schedule(first, EventKind::Arrival);
         }
@@ -590,10 +718,7 @@ impl ChainSim {
 
     fn on_arrival(&mut self) {
         let id = self.reqs.len() as u32;
-        let mut service = [0.0; HOPS];
-        for (h, s) in service.iter_mut().enumerate() {
-            *s = self.service_rng.exp(self.means[h]);
-        }
+        let service = self.source.service(&self.means);
         self.reqs.push(Req {
             arrived: self.now,
             service,
@@ -606,7 +731,7 @@ impl ChainSim {
             latency: 0.0,
             rejected_at: None,
         });
-        let next = self.now + self.arrivals_rng.exp(1.0 / self.rate);
+        let next = self.now + self.source.gap(1.0 / self.rate);
         if next < self.duration {
             self.schedule(next, EventKind::Arrival);
         }
@@ -1083,6 +1208,19 @@ pub fn run_mode(p: &Params, mode: Mode, rate: f64, duration: f64, seed: u64) -> 
     sim.measure()
 }
 
+/// [`run_mode`] for every mode of [`Mode::ALL`], on requests drawn once (sanitised `p`).
+fn run_modes(p: &Params, rate: f64, duration: f64, seed: u64) -> Vec<ModeRun> {
+    let draws = record_draws(p, rate, duration, seed);
+    Mode::ALL
+        .iter()
+        .map(|&m| {
+            let mut sim = ChainSim::replaying(p, m, rate, duration, &draws);
+            sim.run_to_end();
+            sim.measure()
+        })
+        .collect()
+}
+
 /// Seconds simulated per sweep point at `rate`: at most `duration_s`; about 2 500 arrivals, but
 /// no less than six user timeouts (so a queue has time to outgrow the timeout), and never more
 /// than 12 000 arrivals.
@@ -1108,31 +1246,28 @@ impl Model for BackpressureChain {
     fn run(params: &Params, seed: u64) -> Report {
         let p = params.sanitised();
         let cap = p.db_capacity;
-        let modes: Vec<ModeRun> = Mode::ALL
-            .iter()
-            .map(|&m| run_mode(&p, m, p.offered_rate, p.duration_s, seed))
-            .collect();
+        let modes = run_modes(&p, p.offered_rate, p.duration_s, seed);
         let selected = modes
             .iter()
             .find(|m| m.mode == p.mode)
             .cloned()
             .unwrap_or_else(|| modes[0].clone());
         let mut sweep_d = f64::INFINITY;
-        let sweep = Mode::ALL
+        let mut sweep: Vec<SweepSeries> = Mode::ALL
             .iter()
-            .map(|&m| SweepSeries {
-                mode: m,
-                points: SWEEP
-                    .iter()
-                    .map(|&f| {
-                        let rate = (f * cap).clamp(RATE_MIN, RATE_MAX);
-                        let d = sweep_duration(&p, rate);
-                        sweep_d = sweep_d.min(d);
-                        (rate, run_mode(&p, m, rate, d, seed).goodput)
-                    })
-                    .collect(),
+            .map(|&mode| SweepSeries {
+                mode,
+                points: Vec::with_capacity(SWEEP.len()),
             })
             .collect();
+        for &f in &SWEEP {
+            let rate = (f * cap).clamp(RATE_MIN, RATE_MAX);
+            let d = sweep_duration(&p, rate);
+            sweep_d = sweep_d.min(d);
+            for (series, run) in sweep.iter_mut().zip(run_modes(&p, rate, d, seed)) {
+                series.points.push((rate, run.goodput));
+            }
+        }
         let notes = findings(&p, &modes, sweep_d);
         Report {
             capacity: cap,
