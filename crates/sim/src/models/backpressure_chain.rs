@@ -589,7 +589,9 @@ pub struct ChainSim {
     /// the heap for them; [`ChainSim::step`] merges the five sources by `(time, seq)`, the very
     /// order one heap of all events would give.
     timeouts_due: [VecDeque<(f64, u64, u32)>; HOPS],
-    hops: Vec<Hop>,
+    hops: [Hop; HOPS],
+    /// Every request so far, by id (indexed through slices: `Vec`'s `Index` is a call at
+    /// `opt-level = "z"`).
     reqs: Vec<Req>,
     recent_success: VecDeque<f64>,
     counts: [u32; 3],
@@ -626,18 +628,16 @@ impl ChainSim {
 
     /// A fresh simulation of sanitised `p` at a clamped `rate` and `duration`.
     fn build(p: &Params, mode: Mode, rate: f64, duration: f64, source: Source) -> ChainSim {
-        let hops = (0..HOPS)
-            .map(|h| Hop {
-                workers: WORKERS[h],
-                bound: if mode == Mode::None {
-                    None
-                } else {
-                    Some(p.queue_size)
-                },
-                credits: WORKERS[h] + p.queue_size,
-                ..Hop::default()
-            })
-            .collect();
+        let hops = std::array::from_fn(|h| Hop {
+            workers: WORKERS[h],
+            bound: if mode == Mode::None {
+                None
+            } else {
+                Some(p.queue_size)
+            },
+            credits: WORKERS[h] + p.queue_size,
+            ..Hop::default()
+        });
         let mut sim = ChainSim {
             mode,
             timeouts: p.hop_timeouts_s(),
@@ -739,13 +739,13 @@ impl ChainSim {
             let room = self.hops.iter().all(|h| h.credits_used < h.credits);
             if !room {
                 self.hops[0].rejected += 1;
-                self.reqs[id as usize].rejected_at = Some(0);
+                self.reqs.as_mut_slice()[id as usize].rejected_at = Some(0);
                 self.user_outcome(id, Outcome::Rejected);
                 return;
             }
             for h in 0..HOPS {
                 self.hops[h].credits_used += 1;
-                self.reqs[id as usize].credit[h] = true;
+                self.reqs.as_mut_slice()[id as usize].credit[h] = true;
             }
         }
         self.enter(id, 0);
@@ -753,7 +753,7 @@ impl ChainSim {
 
     /// Request `id` arrives at hop `h`, called by hop `h − 1` (or the user).
     fn enter(&mut self, id: u32, h: usize) {
-        self.reqs[id as usize].entered[h] = self.now;
+        self.reqs.as_mut_slice()[id as usize].entered[h] = self.now;
         let hop = &self.hops[h];
         if hop.busy < hop.workers {
             self.schedule_timeout(id, h);
@@ -763,10 +763,10 @@ impl ChainSim {
             let hop = &mut self.hops[h];
             hop.queue.push_back(id);
             hop.max_queue = hop.max_queue.max(hop.queue.len() as u32);
-            self.reqs[id as usize].stage[h] = Stage::Queued;
+            self.reqs.as_mut_slice()[id as usize].stage[h] = Stage::Queued;
         } else {
             self.hops[h].rejected += 1;
-            let r = &mut self.reqs[id as usize];
+            let r = &mut self.reqs.as_mut_slice()[id as usize];
             r.stage[h] = Stage::Done;
             if r.rejected_at.is_none() {
                 r.rejected_at = Some(h as u8);
@@ -779,7 +779,7 @@ impl ChainSim {
     /// Put `id` on a worker of hop `h` now.
     fn start(&mut self, id: u32, h: usize) {
         self.hops[h].busy += 1;
-        let r = &mut self.reqs[id as usize];
+        let r = &mut self.reqs.as_mut_slice()[id as usize];
         r.stage[h] = Stage::Working;
         r.worked[h] = true;
         let orphan = r.abandoned[h];
@@ -802,16 +802,16 @@ impl ChainSim {
             let Some(id) = self.hops[h].queue.pop_front() else {
                 break;
             };
-            if self.reqs[id as usize].abandoned[h] {
+            if self.reqs.as_slice()[id as usize].abandoned[h] {
                 self.hops[h].orphans_queued -= 1;
             }
-            let r = &self.reqs[id as usize];
+            let r = &self.reqs.as_slice()[id as usize];
             let hopeless =
                 r.abandoned[h] || self.now + self.remaining[h] > r.entered[h] + self.timeouts[h];
             if self.mode != Mode::None && hopeless {
                 // the caller has gone, or will before the work can be done: shed it
                 self.hops[h].dropped += 1;
-                let r = &mut self.reqs[id as usize];
+                let r = &mut self.reqs.as_mut_slice()[id as usize];
                 r.stage[h] = Stage::Done;
                 if r.rejected_at.is_none() {
                     r.rejected_at = Some(h as u8);
@@ -828,7 +828,7 @@ impl ChainSim {
     /// them, or has left them).
     fn release_credits_from(&mut self, id: u32, h: usize) {
         for k in h..HOPS {
-            let r = &mut self.reqs[id as usize];
+            let r = &mut self.reqs.as_mut_slice()[id as usize];
             if r.credit[k] && matches!(r.stage[k], Stage::Absent | Stage::Done) {
                 r.credit[k] = false;
                 self.hops[k].credits_used -= 1;
@@ -837,13 +837,13 @@ impl ChainSim {
     }
 
     fn on_local_done(&mut self, id: u32, h: usize) {
-        let s = self.reqs[id as usize].service[h];
+        let s = self.reqs.as_slice()[id as usize].service[h];
         self.hops[h].work_s += s;
-        if self.reqs[id as usize].abandoned[h] {
+        if self.reqs.as_slice()[id as usize].abandoned[h] {
             self.hops[h].orphan_s += s;
         }
         if h + 1 < HOPS {
-            self.reqs[id as usize].stage[h] = Stage::Calling;
+            self.reqs.as_mut_slice()[id as usize].stage[h] = Stage::Calling;
             self.enter(id, h + 1);
         } else {
             self.finish(id, h, Outcome::Success);
@@ -854,10 +854,10 @@ impl ChainSim {
     /// and answer the caller if it still waits.
     fn finish(&mut self, id: u32, h: usize, result: Outcome) {
         self.hops[h].busy -= 1;
-        if self.reqs[id as usize].abandoned[h] {
+        if self.reqs.as_slice()[id as usize].abandoned[h] {
             self.hops[h].orphans_busy -= 1;
         }
-        self.reqs[id as usize].stage[h] = Stage::Done;
+        self.reqs.as_mut_slice()[id as usize].stage[h] = Stage::Done;
         self.release_credits_from(id, h);
         self.answer(id, h, result);
         self.pull(h);
@@ -865,13 +865,13 @@ impl ChainSim {
 
     /// Hop `h`'s answer for `id` goes to its caller, unless the caller has given up.
     fn answer(&mut self, id: u32, h: usize, result: Outcome) {
-        if self.reqs[id as usize].abandoned[h] {
+        if self.reqs.as_slice()[id as usize].abandoned[h] {
             if h == 0 {
                 self.late_answers += 1;
             }
             return;
         }
-        self.reqs[id as usize].abandoned[h] = true;
+        self.reqs.as_mut_slice()[id as usize].abandoned[h] = true;
         if h == 0 {
             self.user_outcome(id, result);
         } else {
@@ -880,7 +880,7 @@ impl ChainSim {
     }
 
     fn on_call_timeout(&mut self, id: u32, h: usize) {
-        let r = &self.reqs[id as usize];
+        let r = &self.reqs.as_slice()[id as usize];
         if r.abandoned[h] || r.stage[h] == Stage::Done {
             return;
         }
@@ -889,7 +889,7 @@ impl ChainSim {
             Stage::Working | Stage::Calling => self.hops[h].orphans_busy += 1,
             Stage::Absent | Stage::Done => {}
         }
-        self.reqs[id as usize].abandoned[h] = true;
+        self.reqs.as_mut_slice()[id as usize].abandoned[h] = true;
         if h == 0 {
             self.user_outcome(id, Outcome::Timeout);
         } else {
@@ -899,7 +899,7 @@ impl ChainSim {
 
     fn user_outcome(&mut self, id: u32, o: Outcome) {
         let now = self.now;
-        let r = &mut self.reqs[id as usize];
+        let r = &mut self.reqs.as_mut_slice()[id as usize];
         if r.outcome.is_some() {
             return;
         }
