@@ -680,19 +680,21 @@ impl ChainSim {
 
     /// Take the earliest pending event (ties by sequence number).
     fn pop_event(&mut self) -> Option<Event> {
-        let mut best: Option<(f64, u64, usize)> = self.events.peek().map(|e| (e.time, e.seq, HOPS));
+        // times are finite and ≥ +0, where `<` and `==` order as `total_cmp` does
+        let (mut bt, mut bs, mut src) = match self.events.peek() {
+            Some(e) => (e.time, e.seq, HOPS),
+            None => (f64::INFINITY, u64::MAX, HOPS + 1),
+        };
         for (h, q) in self.timeouts_due.iter().enumerate() {
             if let Some(&(t, s, _)) = q.front() {
-                let earlier = match best {
-                    None => true,
-                    Some((bt, bs, _)) => t.total_cmp(&bt).then(s.cmp(&bs)) == Ordering::Less,
-                };
-                if earlier {
-                    best = Some((t, s, h));
+                if t < bt || (t == bt && s < bs) {
+                    (bt, bs, src) = (t, s, h);
                 }
             }
         }
-        let (_, _, src) = best?;
+        if src > HOPS {
+            return None;
+        }
         if src == HOPS {
             return self.events.pop();
         }
