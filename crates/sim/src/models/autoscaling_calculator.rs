@@ -43,7 +43,6 @@
 use crate::model::{Model, Simulation};
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::Rng;
-use crate::stats::quantile_sorted;
 use serde::{Deserialize, Serialize};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
@@ -87,7 +86,7 @@ impl Default for Params {
             service_ms: 100.0,
             target_util: 70.0,
             instances: 0,
-            sim_requests: 50_000,
+            sim_requests: 20_000,
         }
     }
 }
@@ -417,6 +416,51 @@ impl Mmc {
     }
 }
 
+/// M/M/c queues at one offered load for a rising series of server counts, sharing one Erlang B
+/// recursion: asking for `c₁ ≤ c₂ ≤ …` costs the steps up to the largest, not their sum. Every
+/// queue is bit-identical to [`Mmc::new`]`(load, c)`: for a stable count (`c > a`, the only
+/// ones whose Erlang B is used) the recursion passes through exactly the states a fresh one
+/// would (the large-load head start `k₀ < a < c` is taken on the first call either way); a
+/// count below the last one asked falls back to a fresh recursion.
+#[derive(Clone, Copy, Debug)]
+pub struct MmcLadder {
+    load: f64,
+    eb: ErlangB,
+}
+
+impl MmcLadder {
+    /// The ladder at `load` erlangs (sanitised as [`Mmc::new`] does).
+    pub fn new(load: f64) -> MmcLadder {
+        let load = if load.is_finite() && load > 0.0 {
+            load
+        } else {
+            0.0
+        };
+        MmcLadder {
+            load,
+            eb: ErlangB::new(load),
+        }
+    }
+
+    /// The queue with `servers` servers (0 is treated as 1), as [`Mmc::new`] would give it.
+    pub fn at(&mut self, servers: u32) -> Mmc {
+        let c = servers.max(1);
+        let a = self.load;
+        if a <= 0.0 {
+            return Mmc::with_b(a, c, 0.0);
+        }
+        if a >= f64::from(c) {
+            // unstable: Erlang C is undefined whatever B is
+            return Mmc::with_b(a, c, 1.0);
+        }
+        if u64::from(c) < self.eb.k {
+            return Mmc::new(a, c);
+        }
+        let b = self.eb.advance_to(u64::from(c));
+        Mmc::with_b(a, c, b)
+    }
+}
+
 /// `ln 100`: the p99 of an exponential service time, in service times.
 fn ln100() -> f64 {
     libm::log(100.0)
@@ -477,13 +521,32 @@ impl PartialEq for Event {
 }
 impl Eq for Event {}
 impl PartialOrd for Event {
+    #[inline(always)]
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
+    }
+    // The heap compares with `<=`; spelled out so they inline even at `opt-level = "z"`.
+    #[inline(always)]
+    fn le(&self, other: &Self) -> bool {
+        self.cmp(other) != Ordering::Greater
+    }
+    #[inline(always)]
+    fn lt(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Less
+    }
+    #[inline(always)]
+    fn ge(&self, other: &Self) -> bool {
+        self.cmp(other) != Ordering::Less
+    }
+    #[inline(always)]
+    fn gt(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Greater
     }
 }
 impl Ord for Event {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest event; ties in time are
     /// broken by the sequence number, so the order never depends on the heap's internals.
+    #[inline(always)]
     fn cmp(&self, other: &Self) -> Ordering {
         other
             .time
@@ -803,11 +866,10 @@ impl QueueSim {
         }
     }
 
-    /// The measured figures so far (final once [`QueueSim::is_done`]). Sorts a copy of the
-    /// measured response times: `O(n log n)`.
+    /// The measured figures so far (final once [`QueueSim::is_done`]). Selects the quantiles
+    /// in a copy of the measured response times: `O(n)`.
     pub fn sim_report(&self) -> SimReport {
-        let mut sorted = self.responses_ms.clone();
-        sorted.sort_by(f64::total_cmp);
+        let mut responses = self.responses_ms.clone();
         let n_arr = f64::from(self.arrived_measured);
         let p_wait = ratio(f64::from(self.waited_measured), n_arr);
         let ci = if n_arr > 0.0 {
@@ -824,18 +886,36 @@ impl QueueSim {
         };
         SimReport {
             warmup_requests: self.warmup,
-            requests_measured: sorted.len() as u32,
+            requests_measured: responses.len() as u32,
             p_wait,
             p_wait_ci95: ci,
             p_wait_ci95_batch: self.batch_ci(),
             mean_wait_ms: ratio(self.wait_sum_s * 1000.0, f64::from(self.started_measured)),
-            mean_response_ms: ratio(self.response_sum_ms, sorted.len() as f64),
-            p50_ms: quantile_sorted(&sorted, 0.50),
-            p99_ms: quantile_sorted(&sorted, 0.99),
+            mean_response_ms: ratio(self.response_sum_ms, responses.len() as f64),
+            p99_ms: quantile_select(&mut responses, 0.99),
+            p50_ms: quantile_select(&mut responses, 0.50),
             utilisation,
             max_queue: self.max_queue,
         }
     }
+}
+
+/// [`crate::stats::quantile_sorted`] of `v` as if it were sorted by `f64::total_cmp`, found by selection in
+/// `O(n)` (the same two order statistics, so the very same value); reorders `v`.
+fn quantile_select(v: &mut [f64], q: f64) -> f64 {
+    let n = v.len();
+    if n < 2 {
+        return v.first().copied().unwrap_or(0.0);
+    }
+    let h = q.clamp(0.0, 1.0) * (n - 1) as f64;
+    let lo = libm::floor(h) as usize;
+    let (_, &mut x_lo, above) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    let x_hi = if lo + 1 < n {
+        above.iter().copied().min_by(f64::total_cmp).unwrap_or(x_lo)
+    } else {
+        x_lo
+    };
+    x_lo + (h - lo as f64) * (x_hi - x_lo)
 }
 
 /// `x / n`, or 0 when `n` is not positive or the result is not finite.
@@ -1384,6 +1464,19 @@ mod tests {
     }
 
     #[test]
+    fn the_ladder_gives_exactly_the_fresh_queues() {
+        for load in [0.0, 0.5, 3.7, 100.0, 700.3, 5_000.5, f64::NAN] {
+            let mut ladder = MmcLadder::new(load);
+            let counts = [
+                0, 1, 2, 4, 4, 9, 101, 102, 150, 700, 701, 760, 5_001, 5_400, 30, 6_000,
+            ];
+            for c in counts {
+                assert_eq!(ladder.at(c), Mmc::new(load, c), "load {load}, c {c}");
+            }
+        }
+    }
+
+    #[test]
     fn simulation_agrees_with_erlang_c() {
         // λ = 10/s, S = 500 ms, c = 6: a = 5, ρ ≈ 0.833, C ≈ 0.5875, Wq = C/(c−a)·S ≈ 293.8 ms.
         let p = Params {
@@ -1428,8 +1521,12 @@ mod tests {
 
     #[test]
     fn simulated_p99_matches_analytic_for_the_book_example() {
+        let p = Params {
+            sim_requests: 50_000,
+            ..Params::default()
+        };
         for seed in [1, 7] {
-            let r = AutoscalingCalculator::run(&Params::default(), seed);
+            let r = AutoscalingCalculator::run(&p, seed);
             let (sim, ana) = (r.simulated.p99_ms, r.p99_ms.unwrap());
             assert!(close(sim, ana, 0.05), "seed {seed}: {sim} vs {ana}");
             assert!(close(r.simulated.p50_ms, r.p50_ms.unwrap(), 0.05));

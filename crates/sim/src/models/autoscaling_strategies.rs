@@ -16,7 +16,7 @@
 //! keeps between `min_instances` and `max_instances` instances, launched or ready.
 //!
 //! **Latency.** Each instance is one server with service time `1/capacity`; the fleet is an
-//! M/M/c queue ([`Mmc`], reused from the autoscaling calculator) for the minute. A minute in
+//! M/M/c queue ([`Mmc`](crate::models::autoscaling_calculator::Mmc), reused from the autoscaling calculator) for the minute. A minute in
 //! which demand reaches ready capacity is *short*: every arrival in it counts as over the latency
 //! SLO and the excess carries over as a backlog. While a backlog drains, arrivals that would wait
 //! behind it for longer than the SLO are late too; otherwise the share `P(T > SLO)` of the
@@ -47,7 +47,7 @@
 //! ```
 
 use crate::model::{Model, Simulation};
-use crate::models::autoscaling_calculator::Mmc;
+use crate::models::autoscaling_calculator::MmcLadder;
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -529,6 +529,12 @@ impl DaySim {
         let p = params.sanitised();
         let demand = day_of_demand(&p, &mut Rng::derive(seed, "demand"), true);
         let yesterday = day_of_demand(&p, &mut Rng::derive(seed, "yesterday"), false);
+        DaySim::with_days(p, demand, yesterday)
+    }
+
+    /// A fresh day for sanitised `p` on the given days of demand (today's, and the one the
+    /// "yesterday" forecast reads).
+    fn with_days(p: Params, demand: Vec<f64>, yesterday: Vec<f64>) -> DaySim {
         let schedule = p.schedule();
         let start = p.expected_rate(0);
         let fleets = [Kind::Reactive, Kind::Scheduled, Kind::Predictive]
@@ -682,12 +688,33 @@ impl DaySim {
         }
     }
 
-    /// Serve minute `t` with fleet `i`'s ready capacity and book the results.
-    fn serve(&mut self, i: usize, t: u32) {
+    /// Decide, resize and start up every fleet at the start of minute `t` (a fleet's decision
+    /// reads only its own state, so all fleets can decide before any is served).
+    fn prepare(&mut self, t: u32) {
+        let d = self.p.startup_min;
+        for i in 0..self.fleets.len() {
+            let (up, down, counts_cooldown) = self.decide(i, t);
+            let f = &mut self.fleets[i];
+            let down = down.max(self.p.min_instances);
+            let up = up.min(self.p.max_instances);
+            if f.resize(up, down, t + d) {
+                f.actions += 1;
+                if counts_cooldown {
+                    f.cooldown_left = self.p.cooldown_min;
+                }
+            } else if f.kind == Kind::Reactive && f.cooldown_left > 0 {
+                f.cooldown_left -= 1;
+            }
+            f.promote(t);
+        }
+    }
+
+    /// Serve minute `t` with fleet `i`'s ready capacity and book the results; `tail` gives
+    /// `P(T > SLO)` of the minute's M/M/c queue by ready count.
+    fn serve(&mut self, i: usize, t: u32, tail: &Tails) {
         let rate = self.demand[t as usize];
         let p = &self.p;
         let slo_s = p.slo_ms / 1000.0;
-        let slo_st = self.slo_in_service_times;
         let (s0, s1) = p.spike_window();
         let f = &mut self.fleets[i];
         let cap = f64::from(f.ready) * p.capacity;
@@ -703,9 +730,7 @@ impl DaySim {
             } else {
                 0.0
             };
-            let tail = Mmc::new(rate / p.capacity, f.ready)
-                .response_tail(slo_st)
-                .unwrap_or(1.0);
+            let tail = tail.get(f.ready);
             let short = rate * s_late;
             (short + rate * (60.0 - s_late) * tail, short)
         };
@@ -735,6 +760,61 @@ impl DaySim {
     }
 }
 
+/// `P(T > SLO)` of one minute's M/M/c queue for each ready count in use, computed once per
+/// distinct count with one shared Erlang B recursion ([`MmcLadder`]); each value is exactly
+/// `Mmc::new(load, c).response_tail(slo)` (or 1 when unstable).
+#[derive(Clone, Debug, Default)]
+struct Tails {
+    /// `(ready count, tail)`, ascending by count.
+    by_count: Vec<(u32, f64)>,
+}
+
+impl Tails {
+    fn fill(&mut self, load: f64, slo_st: f64, counts: &mut Vec<u32>) {
+        counts.sort_unstable();
+        counts.dedup();
+        let mut ladder = MmcLadder::new(load);
+        self.by_count.clear();
+        for &c in counts.iter() {
+            let tail = ladder.at(c).response_tail(slo_st).unwrap_or(1.0);
+            self.by_count.push((c, tail));
+        }
+    }
+
+    fn get(&self, c: u32) -> f64 {
+        match self.by_count.binary_search_by_key(&c, |e| e.0) {
+            Ok(i) => self.by_count[i].1,
+            Err(_) => unreachable!("every ready count is filled before serving"),
+        }
+    }
+}
+
+/// Run the next minute of every day in `days`, which share that minute's demand, capacity and
+/// SLO (the frontier's days differ only in how they size fleets): the M/M/c tails are computed
+/// once per distinct ready count across all of them.
+fn run_minute(days: &mut [DaySim], tails: &mut Tails) {
+    let Some(first) = days.first() else {
+        return;
+    };
+    let t = first.minute;
+    let rate = first.demand[t as usize];
+    let (capacity, slo_st) = (first.p.capacity, first.slo_in_service_times);
+    let mut counts = Vec::with_capacity(days.len() * STRATEGIES.len());
+    for day in days.iter_mut() {
+        debug_assert!(day.minute == t && day.demand[t as usize] == rate);
+        debug_assert!(day.p.capacity == capacity && day.slo_in_service_times == slo_st);
+        day.prepare(t);
+        counts.extend(day.fleets.iter().map(|f| f.ready));
+    }
+    tails.fill(rate / capacity, slo_st, &mut counts);
+    for day in days.iter_mut() {
+        for i in 0..day.fleets.len() {
+            day.serve(i, t, tails);
+        }
+        day.minute += 1;
+    }
+}
+
 impl Simulation for DaySim {
     fn now(&self) -> f64 {
         f64::from(self.minute) * 60.0
@@ -744,25 +824,7 @@ impl Simulation for DaySim {
         if self.is_done() {
             return false;
         }
-        let t = self.minute;
-        let d = self.p.startup_min;
-        for i in 0..self.fleets.len() {
-            let (up, down, counts_cooldown) = self.decide(i, t);
-            let f = &mut self.fleets[i];
-            let down = down.max(self.p.min_instances);
-            let up = up.min(self.p.max_instances);
-            if f.resize(up, down, t + d) {
-                f.actions += 1;
-                if counts_cooldown {
-                    f.cooldown_left = self.p.cooldown_min;
-                }
-            } else if f.kind == Kind::Reactive && f.cooldown_left > 0 {
-                f.cooldown_left -= 1;
-            }
-            f.promote(t);
-            self.serve(i, t);
-        }
-        self.minute += 1;
+        run_minute(std::slice::from_mut(self), &mut Tails::default());
         !self.is_done()
     }
 
@@ -911,35 +973,55 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
     out
 }
 
-/// Run the day at each frontier target utilisation (and the current one), the reactive
-/// thresholds moved by as much as the target.
-fn frontier(p: &Params, seed: u64) -> Vec<FrontierPoint> {
+/// The frontier's target utilisations: [`FRONTIER_TARGETS`] and the current one, ascending.
+fn frontier_targets(p: &Params) -> Vec<f64> {
     let mut targets: Vec<f64> = FRONTIER_TARGETS.to_vec();
     if !targets.contains(&p.target_util) {
         targets.push(p.target_util);
         targets.sort_by(f64::total_cmp);
     }
-    let runs: Vec<(f64, DaySim)> = targets
-        .iter()
-        .map(|&t| {
-            // the reactive thresholds keep their distance from the target, so each point is
-            // the same policy sized differently
-            let shift = t - p.target_util;
-            let q = Params {
-                target_util: t,
-                scale_out_pct: (p.scale_out_pct + shift).clamp(10.0, 100.0),
-                scale_in_pct: (p.scale_in_pct + shift).clamp(0.0, 95.0),
-                ..p.clone()
-            };
-            let mut sim = DaySim::new(&q, seed);
-            sim.run_to_end();
-            (t, sim)
-        })
-        .collect();
+    targets
+}
+
+/// The day of `main` re-sized for target utilisation `t`, the reactive thresholds moved by as
+/// much as the target, so each frontier point is the same policy sized differently. Same demand
+/// as `main` (it does not depend on sizing), so this equals `DaySim::new` of those params.
+fn resized_day(main: &DaySim, t: f64) -> DaySim {
+    let p = &main.p;
+    let shift = t - p.target_util;
+    let q = Params {
+        target_util: t,
+        scale_out_pct: (p.scale_out_pct + shift).clamp(10.0, 100.0),
+        scale_in_pct: (p.scale_in_pct + shift).clamp(0.0, 95.0),
+        ..p.clone()
+    };
+    DaySim::with_days(q.sanitised(), main.demand.clone(), main.yesterday.clone())
+}
+
+/// Run `main` (not yet started) and the frontier's days together, minute by minute (they share
+/// each minute's M/M/c tails); the frontier point at the current target is `main` itself.
+fn run_with_frontier(main: &mut DaySim) -> Vec<FrontierPoint> {
+    let targets = frontier_targets(&main.p);
+    let mut days = vec![main.clone()];
+    // index into `days` of each target's day
+    let mut of_target = Vec::with_capacity(targets.len());
+    for &t in &targets {
+        let d = resized_day(main, t);
+        if d.p == main.p {
+            of_target.push(0);
+        } else {
+            of_target.push(days.len());
+            days.push(d);
+        }
+    }
+    let mut tails = Tails::default();
+    while !days[0].is_done() {
+        run_minute(&mut days, &mut tails);
+    }
     let mut out = Vec::new();
     for (i, (key, _)) in STRATEGIES.iter().enumerate() {
-        for (t, sim) in &runs {
-            let f = &sim.fleets[i];
+        for (t, &d) in targets.iter().zip(&of_target) {
+            let f = &days[d].fleets[i];
             out.push(FrontierPoint {
                 key: (*key).to_string(),
                 target_util: *t,
@@ -952,6 +1034,7 @@ fn frontier(p: &Params, seed: u64) -> Vec<FrontierPoint> {
             });
         }
     }
+    *main = days.swap_remove(0);
     out
 }
 
@@ -962,7 +1045,7 @@ impl Model for AutoscalingStrategies {
 
     fn run(params: &Params, seed: u64) -> Report {
         let mut sim = DaySim::new(params, seed);
-        sim.run_to_end();
+        let frontier = run_with_frontier(&mut sim);
         let p = sim.p.clone();
         let ideal_minutes: f64 = sim
             .demand
@@ -1009,7 +1092,7 @@ impl Model for AutoscalingStrategies {
             ideal_instance_hours: ideal,
             spike_window: p.spike_window(),
             fleets,
-            frontier: frontier(&p, seed),
+            frontier,
             notes: Vec::new(),
         };
         r.notes = notes(&p, &r);

@@ -55,6 +55,7 @@ use crate::stats::quantile_sorted;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
+use std::rc::Rc;
 
 /// The back-pressure chain model.
 pub struct BackpressureChain;
@@ -371,12 +372,31 @@ impl PartialEq for Event {
 }
 impl Eq for Event {}
 impl PartialOrd for Event {
+    #[inline(always)]
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
+    }
+    // The heap compares with `<=`; spelled out so they inline even at `opt-level = "z"`.
+    #[inline(always)]
+    fn le(&self, other: &Self) -> bool {
+        self.cmp(other) != Ordering::Greater
+    }
+    #[inline(always)]
+    fn lt(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Less
+    }
+    #[inline(always)]
+    fn ge(&self, other: &Self) -> bool {
+        self.cmp(other) != Ordering::Less
+    }
+    #[inline(always)]
+    fn gt(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Greater
     }
 }
 impl Ord for Event {
     /// Reversed so the max-heap pops the earliest event; ties by sequence number.
+    #[inline(always)]
     fn cmp(&self, other: &Self) -> Ordering {
         other
             .time
@@ -441,6 +461,109 @@ pub struct ChainSnapshot {
     pub goodput_last_s: u32,
 }
 
+/// One request's draws: the gap before it arrives, and its local work at every hop.
+#[derive(Clone, Copy, Debug)]
+struct Draw {
+    gap: f64,
+    service: [f64; HOPS],
+}
+
+/// Where a simulation's requests come from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// Drawn as the run goes: gaps from stream `"arrivals"`, local work from `"service"`.
+    Live { arrivals: Rng, service: Rng },
+    /// Replayed from [`record_draws`], with the next gap and work to hand out.
+    Recorded {
+        draws: Rc<[Draw]>,
+        gaps: usize,
+        services: usize,
+    },
+}
+
+impl Source {
+    fn live(seed: u64) -> Source {
+        Source::Live {
+            arrivals: Rng::derive(seed, "arrivals"),
+            service: Rng::derive(seed, "service"),
+        }
+    }
+
+    /// The gap to the next arrival (infinite once a recording has no more requests).
+    #[inline(always)]
+    fn gap(&mut self, mean: f64) -> f64 {
+        match self {
+            Source::Live { arrivals, .. } => arrivals.exp(mean),
+            Source::Recorded { draws, gaps, .. } => {
+                let g = draws.get(*gaps).map_or(f64::INFINITY, |d| d.gap);
+                *gaps += 1;
+                g
+            }
+        }
+    }
+
+    /// The local work at every hop of the request arriving now.
+    #[inline(always)]
+    fn service(&mut self, means: &[f64; HOPS]) -> [f64; HOPS] {
+        match self {
+            Source::Live { service, .. } => {
+                let mut s = [0.0; HOPS];
+                for (x, &m) in s.iter_mut().zip(means) {
+                    *x = service.exp(m);
+                }
+                s
+            }
+            Source::Recorded {
+                draws, services, ..
+            } => {
+                let s = draws[*services].service;
+                *services += 1;
+                s
+            }
+        }
+    }
+}
+
+/// The clamped offered load and duration of a run of sanitised `p`.
+fn run_size(p: &Params, rate: f64, duration: f64) -> (f64, f64) {
+    let rate = if rate.is_finite() {
+        rate.clamp(RATE_MIN, RATE_MAX)
+    } else {
+        p.offered_rate
+    };
+    let duration = if duration.is_finite() {
+        duration.clamp(0.1, DURATION_MAX)
+    } else {
+        p.duration_s
+    };
+    (rate, duration)
+}
+
+/// Every draw a live run of sanitised `p` at `rate` for `duration` (both clamped) from `seed`
+/// makes, in order: one entry per request (the gap before it and its local work), then the gap
+/// that ends the arrivals. The simulation sums the gaps into arrival times itself, exactly as a
+/// live run does, so a replay is bit-identical to it.
+fn record_draws(p: &Params, rate: f64, duration: f64, seed: u64) -> Rc<[Draw]> {
+    let (rate, duration) = run_size(p, rate, duration);
+    let means = p.local_means_s();
+    let mut src = Source::live(seed);
+    let mut v = Vec::with_capacity((rate * duration * 1.1) as usize + 16);
+    let mut t = 0.0;
+    loop {
+        let gap = src.gap(1.0 / rate);
+        t += gap;
+        if t >= duration {
+            v.push(Draw {
+                gap,
+                service: [0.0; HOPS],
+            });
+            return v.into();
+        }
+        let service = src.service(&means);
+        v.push(Draw { gap, service });
+    }
+}
+
 /// A seeded discrete-event simulation of the chain.
 ///
 /// Arrivals are Poisson (stream `"arrivals"`); each request's local work at every hop is drawn
@@ -456,12 +579,19 @@ pub struct ChainSim {
     rate: f64,
     duration: f64,
     warmup: f64,
-    arrivals_rng: Rng,
-    service_rng: Rng,
+    source: Source,
     now: f64,
     seq: u64,
+    /// Arrivals and local-work completions.
     events: BinaryHeap<Event>,
-    hops: Vec<Hop>,
+    /// Call timeouts of each hop, `(time, seq, req)`: every one is set `T_h` after the
+    /// (non-decreasing) current time, so each hop's are already in order and a FIFO replaces
+    /// the heap for them; [`ChainSim::step`] merges the five sources by `(time, seq)`, the very
+    /// order one heap of all events would give.
+    timeouts_due: [VecDeque<(f64, u64, u32)>; HOPS],
+    hops: [Hop; HOPS],
+    /// Every request so far, by id (indexed through slices: `Vec`'s `Index` is a call at
+    /// `opt-level = "z"`).
     reqs: Vec<Req>,
     recent_success: VecDeque<f64>,
     counts: [u32; 3],
@@ -479,28 +609,35 @@ impl ChainSim {
     /// A simulation of `p` with the mode, offered load and duration overridden.
     pub fn with(p: &Params, mode: Mode, rate: f64, duration: f64, seed: u64) -> ChainSim {
         let p = p.sanitised();
-        let rate = if rate.is_finite() {
-            rate.clamp(RATE_MIN, RATE_MAX)
-        } else {
-            p.offered_rate
+        let (rate, duration) = run_size(&p, rate, duration);
+        ChainSim::build(&p, mode, rate, duration, Source::live(seed))
+    }
+
+    /// [`ChainSim::with`], replaying the requests [`record_draws`] drew for the same params,
+    /// offered load, duration and seed instead of drawing them again (every mode sees the very
+    /// same requests, so the batch run draws them once per load).
+    fn replaying(p: &Params, mode: Mode, rate: f64, duration: f64, draws: &Rc<[Draw]>) -> ChainSim {
+        let (rate, duration) = run_size(p, rate, duration);
+        let src = Source::Recorded {
+            draws: Rc::clone(draws),
+            gaps: 0,
+            services: 0,
         };
-        let duration = if duration.is_finite() {
-            duration.clamp(0.1, DURATION_MAX)
-        } else {
-            p.duration_s
-        };
-        let hops = (0..HOPS)
-            .map(|h| Hop {
-                workers: WORKERS[h],
-                bound: if mode == Mode::None {
-                    None
-                } else {
-                    Some(p.queue_size)
-                },
-                credits: WORKERS[h] + p.queue_size,
-                ..Hop::default()
-            })
-            .collect();
+        ChainSim::build(p, mode, rate, duration, src)
+    }
+
+    /// A fresh simulation of sanitised `p` at a clamped `rate` and `duration`.
+    fn build(p: &Params, mode: Mode, rate: f64, duration: f64, source: Source) -> ChainSim {
+        let hops = std::array::from_fn(|h| Hop {
+            workers: WORKERS[h],
+            bound: if mode == Mode::None {
+                None
+            } else {
+                Some(p.queue_size)
+            },
+            credits: WORKERS[h] + p.queue_size,
+            ..Hop::default()
+        });
         let mut sim = ChainSim {
             mode,
             timeouts: p.hop_timeouts_s(),
@@ -516,11 +653,11 @@ impl ChainSim {
             rate,
             duration,
             warmup: duration * 0.1,
-            arrivals_rng: Rng::derive(seed, "arrivals"),
-            service_rng: Rng::derive(seed, "service"),
+            source,
             now: 0.0,
             seq: 0,
-            events: BinaryHeap::new(),
+            events: BinaryHeap::with_capacity(WORKERS.iter().sum::<u32>() as usize + 2),
+            timeouts_due: Default::default(),
             hops,
             reqs: Vec::with_capacity((rate * duration * 1.1) as usize + 16),
             recent_success: VecDeque::new(),
@@ -528,11 +665,48 @@ impl ChainSim {
             late_answers: 0,
             last_t: 0.0,
         };
-        let first = sim.arrivals_rng.exp(1.0 / rate);
+        let first = sim.source.gap(1.0 / rate);
         if first < duration {
             sim.schedule(first, EventKind::Arrival);
         }
         sim
+    }
+
+    /// Set hop `h`'s call timeout on `id`, `T_h` from now.
+    fn schedule_timeout(&mut self, id: u32, h: usize) {
+        self.seq += 1;
+        self.timeouts_due[h].push_back((self.now + self.timeouts[h], self.seq, id));
+    }
+
+    /// Take the earliest pending event (ties by sequence number).
+    fn pop_event(&mut self) -> Option<Event> {
+        // times are finite and ≥ +0, where `<` and `==` order as `total_cmp` does
+        let (mut bt, mut bs, mut src) = match self.events.peek() {
+            Some(e) => (e.time, e.seq, HOPS),
+            None => (f64::INFINITY, u64::MAX, HOPS + 1),
+        };
+        for (h, q) in self.timeouts_due.iter().enumerate() {
+            if let Some(&(t, s, _)) = q.front() {
+                if t < bt || (t == bt && s < bs) {
+                    (bt, bs, src) = (t, s, h);
+                }
+            }
+        }
+        if src > HOPS {
+            return None;
+        }
+        if src == HOPS {
+            return self.events.pop();
+        }
+        let (time, seq, req) = self.timeouts_due[src].pop_front()?;
+        Some(Event {
+            time,
+            seq,
+            kind: EventKind::CallTimeout {
+                req,
+                hop: src as u8,
+            },
+        })
     }
 
     fn schedule(&mut self, time: f64, kind: EventKind) {
@@ -546,10 +720,7 @@ impl ChainSim {
 
     fn on_arrival(&mut self) {
         let id = self.reqs.len() as u32;
-        let mut service = [0.0; HOPS];
-        for (h, s) in service.iter_mut().enumerate() {
-            *s = self.service_rng.exp(self.means[h]);
-        }
+        let service = self.source.service(&self.means);
         self.reqs.push(Req {
             arrived: self.now,
             service,
@@ -562,7 +733,7 @@ impl ChainSim {
             latency: 0.0,
             rejected_at: None,
         });
-        let next = self.now + self.arrivals_rng.exp(1.0 / self.rate);
+        let next = self.now + self.source.gap(1.0 / self.rate);
         if next < self.duration {
             self.schedule(next, EventKind::Arrival);
         }
@@ -570,13 +741,13 @@ impl ChainSim {
             let room = self.hops.iter().all(|h| h.credits_used < h.credits);
             if !room {
                 self.hops[0].rejected += 1;
-                self.reqs[id as usize].rejected_at = Some(0);
+                self.reqs.as_mut_slice()[id as usize].rejected_at = Some(0);
                 self.user_outcome(id, Outcome::Rejected);
                 return;
             }
             for h in 0..HOPS {
                 self.hops[h].credits_used += 1;
-                self.reqs[id as usize].credit[h] = true;
+                self.reqs.as_mut_slice()[id as usize].credit[h] = true;
             }
         }
         self.enter(id, 0);
@@ -584,32 +755,20 @@ impl ChainSim {
 
     /// Request `id` arrives at hop `h`, called by hop `h − 1` (or the user).
     fn enter(&mut self, id: u32, h: usize) {
-        self.reqs[id as usize].entered[h] = self.now;
+        self.reqs.as_mut_slice()[id as usize].entered[h] = self.now;
         let hop = &self.hops[h];
         if hop.busy < hop.workers {
-            self.schedule(
-                self.now + self.timeouts[h],
-                EventKind::CallTimeout {
-                    req: id,
-                    hop: h as u8,
-                },
-            );
+            self.schedule_timeout(id, h);
             self.start(id, h);
         } else if hop.bound.is_none_or(|b| (hop.queue.len() as u32) < b) {
-            self.schedule(
-                self.now + self.timeouts[h],
-                EventKind::CallTimeout {
-                    req: id,
-                    hop: h as u8,
-                },
-            );
+            self.schedule_timeout(id, h);
             let hop = &mut self.hops[h];
             hop.queue.push_back(id);
             hop.max_queue = hop.max_queue.max(hop.queue.len() as u32);
-            self.reqs[id as usize].stage[h] = Stage::Queued;
+            self.reqs.as_mut_slice()[id as usize].stage[h] = Stage::Queued;
         } else {
             self.hops[h].rejected += 1;
-            let r = &mut self.reqs[id as usize];
+            let r = &mut self.reqs.as_mut_slice()[id as usize];
             r.stage[h] = Stage::Done;
             if r.rejected_at.is_none() {
                 r.rejected_at = Some(h as u8);
@@ -622,7 +781,7 @@ impl ChainSim {
     /// Put `id` on a worker of hop `h` now.
     fn start(&mut self, id: u32, h: usize) {
         self.hops[h].busy += 1;
-        let r = &mut self.reqs[id as usize];
+        let r = &mut self.reqs.as_mut_slice()[id as usize];
         r.stage[h] = Stage::Working;
         r.worked[h] = true;
         let orphan = r.abandoned[h];
@@ -645,16 +804,16 @@ impl ChainSim {
             let Some(id) = self.hops[h].queue.pop_front() else {
                 break;
             };
-            if self.reqs[id as usize].abandoned[h] {
+            if self.reqs.as_slice()[id as usize].abandoned[h] {
                 self.hops[h].orphans_queued -= 1;
             }
-            let r = &self.reqs[id as usize];
+            let r = &self.reqs.as_slice()[id as usize];
             let hopeless =
                 r.abandoned[h] || self.now + self.remaining[h] > r.entered[h] + self.timeouts[h];
             if self.mode != Mode::None && hopeless {
                 // the caller has gone, or will before the work can be done: shed it
                 self.hops[h].dropped += 1;
-                let r = &mut self.reqs[id as usize];
+                let r = &mut self.reqs.as_mut_slice()[id as usize];
                 r.stage[h] = Stage::Done;
                 if r.rejected_at.is_none() {
                     r.rejected_at = Some(h as u8);
@@ -671,7 +830,7 @@ impl ChainSim {
     /// them, or has left them).
     fn release_credits_from(&mut self, id: u32, h: usize) {
         for k in h..HOPS {
-            let r = &mut self.reqs[id as usize];
+            let r = &mut self.reqs.as_mut_slice()[id as usize];
             if r.credit[k] && matches!(r.stage[k], Stage::Absent | Stage::Done) {
                 r.credit[k] = false;
                 self.hops[k].credits_used -= 1;
@@ -680,13 +839,13 @@ impl ChainSim {
     }
 
     fn on_local_done(&mut self, id: u32, h: usize) {
-        let s = self.reqs[id as usize].service[h];
+        let s = self.reqs.as_slice()[id as usize].service[h];
         self.hops[h].work_s += s;
-        if self.reqs[id as usize].abandoned[h] {
+        if self.reqs.as_slice()[id as usize].abandoned[h] {
             self.hops[h].orphan_s += s;
         }
         if h + 1 < HOPS {
-            self.reqs[id as usize].stage[h] = Stage::Calling;
+            self.reqs.as_mut_slice()[id as usize].stage[h] = Stage::Calling;
             self.enter(id, h + 1);
         } else {
             self.finish(id, h, Outcome::Success);
@@ -697,10 +856,10 @@ impl ChainSim {
     /// and answer the caller if it still waits.
     fn finish(&mut self, id: u32, h: usize, result: Outcome) {
         self.hops[h].busy -= 1;
-        if self.reqs[id as usize].abandoned[h] {
+        if self.reqs.as_slice()[id as usize].abandoned[h] {
             self.hops[h].orphans_busy -= 1;
         }
-        self.reqs[id as usize].stage[h] = Stage::Done;
+        self.reqs.as_mut_slice()[id as usize].stage[h] = Stage::Done;
         self.release_credits_from(id, h);
         self.answer(id, h, result);
         self.pull(h);
@@ -708,13 +867,13 @@ impl ChainSim {
 
     /// Hop `h`'s answer for `id` goes to its caller, unless the caller has given up.
     fn answer(&mut self, id: u32, h: usize, result: Outcome) {
-        if self.reqs[id as usize].abandoned[h] {
+        if self.reqs.as_slice()[id as usize].abandoned[h] {
             if h == 0 {
                 self.late_answers += 1;
             }
             return;
         }
-        self.reqs[id as usize].abandoned[h] = true;
+        self.reqs.as_mut_slice()[id as usize].abandoned[h] = true;
         if h == 0 {
             self.user_outcome(id, result);
         } else {
@@ -723,7 +882,7 @@ impl ChainSim {
     }
 
     fn on_call_timeout(&mut self, id: u32, h: usize) {
-        let r = &self.reqs[id as usize];
+        let r = &self.reqs.as_slice()[id as usize];
         if r.abandoned[h] || r.stage[h] == Stage::Done {
             return;
         }
@@ -732,7 +891,7 @@ impl ChainSim {
             Stage::Working | Stage::Calling => self.hops[h].orphans_busy += 1,
             Stage::Absent | Stage::Done => {}
         }
-        self.reqs[id as usize].abandoned[h] = true;
+        self.reqs.as_mut_slice()[id as usize].abandoned[h] = true;
         if h == 0 {
             self.user_outcome(id, Outcome::Timeout);
         } else {
@@ -742,7 +901,7 @@ impl ChainSim {
 
     fn user_outcome(&mut self, id: u32, o: Outcome) {
         let now = self.now;
-        let r = &mut self.reqs[id as usize];
+        let r = &mut self.reqs.as_mut_slice()[id as usize];
         if r.outcome.is_some() {
             return;
         }
@@ -904,7 +1063,7 @@ impl Simulation for ChainSim {
     }
 
     fn step(&mut self) -> bool {
-        let Some(ev) = self.events.pop() else {
+        let Some(ev) = self.pop_event() else {
             return false;
         };
         let dt = ev.time - self.last_t;
@@ -929,7 +1088,12 @@ impl Simulation for ChainSim {
     }
 
     fn next_event_time(&self) -> Option<f64> {
-        self.events.peek().map(|e| e.time)
+        let heap = self.events.peek().map(|e| e.time);
+        self.timeouts_due
+            .iter()
+            .filter_map(|q| q.front().map(|e| e.0))
+            .chain(heap)
+            .min_by(f64::total_cmp)
     }
 }
 
@@ -1046,6 +1210,19 @@ pub fn run_mode(p: &Params, mode: Mode, rate: f64, duration: f64, seed: u64) -> 
     sim.measure()
 }
 
+/// [`run_mode`] for every mode of [`Mode::ALL`], on requests drawn once (sanitised `p`).
+fn run_modes(p: &Params, rate: f64, duration: f64, seed: u64) -> Vec<ModeRun> {
+    let draws = record_draws(p, rate, duration, seed);
+    Mode::ALL
+        .iter()
+        .map(|&m| {
+            let mut sim = ChainSim::replaying(p, m, rate, duration, &draws);
+            sim.run_to_end();
+            sim.measure()
+        })
+        .collect()
+}
+
 /// Seconds simulated per sweep point at `rate`: at most `duration_s`; about 2 500 arrivals, but
 /// no less than six user timeouts (so a queue has time to outgrow the timeout), and never more
 /// than 12 000 arrivals.
@@ -1071,31 +1248,28 @@ impl Model for BackpressureChain {
     fn run(params: &Params, seed: u64) -> Report {
         let p = params.sanitised();
         let cap = p.db_capacity;
-        let modes: Vec<ModeRun> = Mode::ALL
-            .iter()
-            .map(|&m| run_mode(&p, m, p.offered_rate, p.duration_s, seed))
-            .collect();
+        let modes = run_modes(&p, p.offered_rate, p.duration_s, seed);
         let selected = modes
             .iter()
             .find(|m| m.mode == p.mode)
             .cloned()
             .unwrap_or_else(|| modes[0].clone());
         let mut sweep_d = f64::INFINITY;
-        let sweep = Mode::ALL
+        let mut sweep: Vec<SweepSeries> = Mode::ALL
             .iter()
-            .map(|&m| SweepSeries {
-                mode: m,
-                points: SWEEP
-                    .iter()
-                    .map(|&f| {
-                        let rate = (f * cap).clamp(RATE_MIN, RATE_MAX);
-                        let d = sweep_duration(&p, rate);
-                        sweep_d = sweep_d.min(d);
-                        (rate, run_mode(&p, m, rate, d, seed).goodput)
-                    })
-                    .collect(),
+            .map(|&mode| SweepSeries {
+                mode,
+                points: Vec::with_capacity(SWEEP.len()),
             })
             .collect();
+        for &f in &SWEEP {
+            let rate = (f * cap).clamp(RATE_MIN, RATE_MAX);
+            let d = sweep_duration(&p, rate);
+            sweep_d = sweep_d.min(d);
+            for (series, run) in sweep.iter_mut().zip(run_modes(&p, rate, d, seed)) {
+                series.points.push((rate, run.goodput));
+            }
+        }
         let notes = findings(&p, &modes, sweep_d);
         Report {
             capacity: cap,

@@ -39,8 +39,7 @@ use crate::model::{Model, Simulation};
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::{splitmix64, Rng};
 use serde::{Deserialize, Serialize};
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 /// The thundering-herd model.
@@ -105,7 +104,7 @@ impl Default for Params {
             ttl_s: 15.0,
             db_capacity: 250.0,
             db_ms: 5.0,
-            duration_s: 45.0,
+            duration_s: 30.0,
             stagger: true,
             stagger_s: 15.0,
             jitter: true,
@@ -447,6 +446,7 @@ enum Source {
 }
 
 impl Source {
+    #[inline(always)]
     fn next(&mut self, end: f64) -> Option<TraceRequest> {
         match self {
             Source::Live(t) => Some(t.next_request()).filter(|r| r.t < end),
@@ -467,28 +467,10 @@ impl Source {
 #[derive(Clone, Copy, Debug)]
 struct Reply {
     t: f64,
-    seq: u64,
     inst: u32,
     key: u32,
     req: u32,
     sent: f64,
-}
-
-impl PartialEq for Reply {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
-    }
-}
-impl Eq for Reply {}
-impl PartialOrd for Reply {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Reply {
-    fn cmp(&self, o: &Self) -> Ordering {
-        self.t.total_cmp(&o.t).then(self.seq.cmp(&o.seq))
-    }
 }
 
 /// The last thing that happened, for the live view's caption.
@@ -569,8 +551,10 @@ pub struct HerdSim {
     seed: u64,
     source: Source,
     next: Option<TraceRequest>,
-    replies: BinaryHeap<Reverse<Reply>>,
-    seq: u64,
+    /// Answers in flight, earliest first. The database is one FIFO server with a fixed service
+    /// time and round trip, so answers come back in the order their queries were sent: a queue
+    /// does what a heap keyed on `(time, send order)` would.
+    replies: VecDeque<Reply>,
     now: f64,
     /// Expiry time per (instance × keys + key); `NEG_INFINITY` = never filled.
     expires: Vec<f64>,
@@ -624,8 +608,7 @@ impl HerdSim {
             seed: splitmix64(&mut sim_seed),
             source,
             next,
-            replies: BinaryHeap::new(),
-            seq: 0,
+            replies: VecDeque::new(),
             now: 0.0,
             expires: Vec::new(),
             fills: Vec::new(),
@@ -692,6 +675,7 @@ impl HerdSim {
         self.cfg.ttl * (1.0 + self.cfg.jitter * (2.0 * u - 1.0))
     }
 
+    #[inline(always)]
     fn answer(&mut self, req: u32) {
         if let Some(a) = self.answers.as_mut() {
             if let Some(x) = a.get_mut(req as usize) {
@@ -702,20 +686,27 @@ impl HerdSim {
 
     fn send_query(&mut self, inst: u32, key: u32, req: u32) {
         let now = self.now;
-        let start = self.db_free.max(now);
+        // (plain comparisons: `f64::max` is a call to `fmax` at `opt-level = "z"`; no NaN here)
+        let start = if self.db_free > now {
+            self.db_free
+        } else {
+            now
+        };
         let wait = start - now;
-        self.max_wait = self.max_wait.max(wait);
+        if wait > self.max_wait {
+            self.max_wait = wait;
+        }
         self.db_free = start + self.cfg.db_service;
         let t = self.db_free + self.cfg.db_latency;
-        self.seq += 1;
-        self.replies.push(Reverse(Reply {
+        // `db_free` never decreases, so neither does `t`: the queue stays sorted
+        debug_assert!(self.replies.back().is_none_or(|r| r.t <= t));
+        self.replies.push_back(Reply {
             t,
-            seq: self.seq,
             inst,
             key,
             req,
             sent: now,
-        }));
+        });
         self.queries += 1;
         if now < self.cfg.ttl {
             self.first_ttl_queries += 1;
@@ -735,7 +726,8 @@ impl HerdSim {
         let cfg = &self.cfg;
         // instances are up in index order; instance 0 is always up at t ≥ 0
         let up = if cfg.stagger_window > 0.0 {
-            let n = libm::floor(r.t / cfg.stagger_window * f64::from(cfg.instances)) as i64 + 1;
+            // the quotient is ≥ 0, so truncation is `floor`
+            let n = (r.t / cfg.stagger_window * f64::from(cfg.instances)) as i64 + 1;
             n.clamp(1, i64::from(cfg.instances)) as u32
         } else {
             cfg.instances
@@ -919,7 +911,7 @@ impl Simulation for HerdSim {
     }
 
     fn step(&mut self) -> bool {
-        let reply_t = self.replies.peek().map(|r| r.0.t);
+        let reply_t = self.replies.front().map(|r| r.t);
         match (self.next, reply_t) {
             (None, None) => false,
             (Some(a), rt) if rt.is_none_or(|t| a.t < t) => {
@@ -928,7 +920,7 @@ impl Simulation for HerdSim {
                 true
             }
             _ => {
-                if let Some(Reverse(r)) = self.replies.pop() {
+                if let Some(r) = self.replies.pop_front() {
                     self.on_reply(r);
                 }
                 while self.window.front().is_some_and(|&t| t <= self.now - 1.0) {
@@ -940,7 +932,7 @@ impl Simulation for HerdSim {
     }
 
     fn next_event_time(&self) -> Option<f64> {
-        let rt = self.replies.peek().map(|r| r.0.t);
+        let rt = self.replies.front().map(|r| r.t);
         match (self.next.map(|r| r.t), rt) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
