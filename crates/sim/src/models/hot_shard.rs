@@ -36,7 +36,7 @@ use std::collections::BinaryHeap;
 /// The hot-shard model.
 pub struct HotShard;
 
-/// The knobs of the hot-shard model. Defaults: 8 servers, 10 000 keys, 100 000 requests, Zipf
+/// The knobs of the hot-shard model. Defaults: 8 servers, 10 000 keys, 50 000 requests, Zipf
 /// s = 1, a celebrity with an extra 10 % of traffic, not split, 1000 virtual shards balanced by
 /// load, 100 ring points per server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,7 +66,7 @@ impl Default for Params {
         Params {
             servers: 8,
             keys: 10_000,
-            requests: 100_000,
+            requests: 50_000,
             skew: 1.0,
             celebrity: 10.0,
             split: 1,
@@ -914,8 +914,10 @@ mod tests {
 
     #[test]
     fn top_share_is_one_over_h() {
+        // 100 000 requests: the measured shares are within 0.003–0.004 (about 3 sd)
         let p = Params {
             celebrity: 0.0,
+            requests: 100_000,
             ..Params::default()
         };
         let r = run(&p, 1);
@@ -927,7 +929,13 @@ mod tests {
             r.celebrity_share
         );
         // with a 10 % celebrity: c + (1 − c)/H
-        let r = run(&Params::default(), 1);
+        let r = run(
+            &Params {
+                requests: 100_000,
+                ..Params::default()
+            },
+            1,
+        );
         let th = 0.1 + 0.9 * theory;
         assert!((r.celebrity_share_theory - th).abs() < 1e-12);
         assert!((r.celebrity_share - th).abs() < 0.004);
@@ -937,7 +945,13 @@ mod tests {
     #[test]
     fn every_placement_respects_the_floor() {
         for seed in 0..5 {
-            let r = run(&Params::default(), seed);
+            let r = run(
+                &Params {
+                    requests: 100_000,
+                    ..Params::default()
+                },
+                seed,
+            );
             for pl in &r.placements {
                 assert!(pl.max_over_mean >= r.bound_measured - 1e-12, "{}", pl.key);
                 assert!(pl.expected_max_over_mean >= r.bound - 1e-9);
@@ -955,6 +969,7 @@ mod tests {
         let p = Params {
             skew: 0.0,
             celebrity: 0.0,
+            requests: 100_000,
             ..Params::default()
         };
         let trials = 40;
