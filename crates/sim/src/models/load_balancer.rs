@@ -1563,7 +1563,46 @@ pub fn bins_experiment(seed: u64) -> Vec<BinsPoint> {
         .collect()
 }
 
+/// The efficiency-against-load sweep of `p` (its utilisation replaced by each of
+/// [`SWEEP_LOADS`]) with `requests` requests per point, remembered for the next run: it does
+/// not depend on the utilisation or the strategy shown, so moving those knobs reuses it.
+fn sweep_for(p: &Params, seed: u64, requests: u32, cdf: &[f64]) -> Vec<SweepPoint> {
+    let base = Params {
+        utilisation: 0.0,
+        strategy: String::new(),
+        requests,
+        ..p.clone()
+    };
+    SWEEP_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some((b, s, sweep)) = &*memo {
+            if *b == base && *s == seed {
+                return sweep.clone();
+            }
+        }
+        let sweep: Vec<SweepPoint> = SWEEP_LOADS
+            .iter()
+            .map(|&u| {
+                let q = Params {
+                    utilisation: 100.0 * u,
+                    ..base.clone()
+                };
+                SweepPoint {
+                    utilisation: u,
+                    efficiency: efficiencies(&q, seed, cdf),
+                }
+            })
+            .collect();
+        *memo = Some((base, seed, sweep.clone()));
+        sweep
+    })
+}
+
+/// A sweep remembered with its params (utilisation and strategy blanked) and seed.
+type SweepMemo = Option<(Params, u64, Vec<SweepPoint>)>;
+
 thread_local! {
+    static SWEEP_MEMO: std::cell::RefCell<SweepMemo> = const { std::cell::RefCell::new(None) };
     /// The last seed's balls-into-bins experiment: it depends on the seed alone, so a knob
     /// move (same seed, new params) need not throw the balls again.
     static BINS_MEMO: std::cell::RefCell<Option<(u64, Vec<BinsPoint>)>> =
@@ -1805,20 +1844,7 @@ impl Model for LoadBalancer {
         let cdf = zipf_cdf(p.keys, p.zipf);
         let (setup, pooled, strategies) = run_all(&p, seed, &cdf);
         let sweep_requests = (p.requests / 5).clamp(SWEEP_REQUESTS_MIN, 5_000);
-        let sweep = SWEEP_LOADS
-            .iter()
-            .map(|&u| {
-                let q = Params {
-                    utilisation: 100.0 * u,
-                    requests: sweep_requests,
-                    ..p.clone()
-                };
-                SweepPoint {
-                    utilisation: u,
-                    efficiency: efficiencies(&q, seed, &cdf),
-                }
-            })
-            .collect();
+        let sweep = sweep_for(&p, seed, sweep_requests, &cdf);
         let mut r = Report {
             speeds: setup.speeds.clone(),
             arrival_rate: setup.rate,
