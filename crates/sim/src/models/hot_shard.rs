@@ -336,9 +336,24 @@ pub fn top_unit_share(shares: &[f64], split: u32) -> f64 {
     s0.max(s1)
 }
 
-/// The seeded hash of a name (FNV-1a + fmix64, salted).
-fn salted(name: &str, salt: u64) -> u64 {
-    fmix64(fast_u64(name.as_bytes()) ^ salt)
+/// The seeded hash of a name's bytes (FNV-1a + fmix64, salted).
+fn salted_bytes(name: &[u8], salt: u64) -> u64 {
+    fmix64(fast_u64(name) ^ salt)
+}
+
+/// Append the decimal digits of `n`.
+fn push_decimal(buf: &mut Vec<u8>, mut n: u32) {
+    let mut tmp = [0u8; 10];
+    let mut k = tmp.len();
+    loop {
+        k -= 1;
+        tmp[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&tmp[k..]);
 }
 
 /// Walker's alias table (Vose's construction): draws an index with given probabilities in
@@ -414,15 +429,30 @@ struct Layout {
 impl Layout {
     fn build(p: &Params, salt: u64) -> Layout {
         let n = p.servers.max(1);
-        let names: Vec<String> = (0..p.keys)
-            .map(|i| format!("key_{i}"))
-            .chain((0..p.split.max(1)).map(|j| format!("key_0#{j}")))
-            .collect();
-        let hashes: Vec<u64> = names.iter().map(|s| salted(s, salt)).collect();
+        // the names `key_{i}`, `key_0#{j}` and `server{s}:{v}`, written into one buffer (the
+        // same bytes as `format!`, without an allocation and a formatter per name)
+        let mut buf: Vec<u8> = Vec::with_capacity(32);
+        let mut hash = |prefix: &[u8], a: u32, sep: &[u8], b: Option<u32>| {
+            buf.clear();
+            buf.extend_from_slice(prefix);
+            push_decimal(&mut buf, a);
+            if let Some(b) = b {
+                buf.extend_from_slice(sep);
+                push_decimal(&mut buf, b);
+            }
+            salted_bytes(&buf, salt)
+        };
+        let mut hashes: Vec<u64> = Vec::with_capacity((p.keys + p.split.max(1)) as usize);
+        for i in 0..p.keys {
+            hashes.push(hash(b"key_", i, b"", None));
+        }
+        for j in 0..p.split.max(1) {
+            hashes.push(hash(b"key_", 0, b"#", Some(j)));
+        }
         let mut pts = Vec::with_capacity((n * p.vnodes) as usize);
         for s in 0..n {
             for v in 0..p.vnodes.max(1) {
-                let h = salted(&format!("server{s}:{v}"), salt);
+                let h = hash(b"server", s, b":", Some(v));
                 pts.push((u128::from(h) << 64, s as u16));
             }
         }
@@ -873,6 +903,15 @@ mod tests {
 
     fn run(p: &Params, seed: u64) -> Report {
         HotShard::run(p, seed)
+    }
+
+    #[test]
+    fn decimal_names_are_the_formatted_ones() {
+        for n in [0u32, 7, 10, 99, 1_000, 65_535, u32::MAX] {
+            let mut buf = b"key_".to_vec();
+            push_decimal(&mut buf, n);
+            assert_eq!(buf, format!("key_{n}").into_bytes());
+        }
     }
 
     #[test]
