@@ -1210,8 +1210,16 @@ fn run_batch(setup: &Setup, strategy: Strategy, d: u32, seed: u64) -> BatchRun {
                 let mut ties = 1u64;
                 for (j, lane) in lanes.iter_mut().enumerate() {
                     lane.retire(now, ewma_tau);
-                    let decayed = lane.ewma * libm::exp(-pos(now - lane.stamp) / tau);
-                    let cost = max2(decayed, floor) * (lane.in_server() as f64 + 1.0);
+                    let x = pos(now - lane.stamp) / tau;
+                    let q1 = lane.in_server() as f64 + 1.0;
+                    // skip the exp where it cannot matter: exp(−x) ≥ 1 − x, so with a margin
+                    // far above rounding this bounds the cost from below, and a lane whose
+                    // bound exceeds the best cost would compare Greater (no tie, no draw)
+                    if j > 0 && max2(lane.ewma * (1.0 - x), floor) * q1 * (1.0 - 1e-9) > best_cost {
+                        continue;
+                    }
+                    let decayed = lane.ewma * libm::exp(-x);
+                    let cost = max2(decayed, floor) * q1;
                     if j == 0 {
                         best_cost = cost;
                         continue;
