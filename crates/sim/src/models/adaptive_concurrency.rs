@@ -58,8 +58,10 @@ use crate::model::{Model, Simulation};
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, VecDeque};
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::VecDeque;
+use std::rc::Rc;
 
 /// The adaptive-concurrency model: AIMD, Gradient2 and Vegas against a hidden, moving capacity.
 pub struct AdaptiveConcurrency;
@@ -584,6 +586,70 @@ impl Ord for Done {
     }
 }
 
+impl Done {
+    /// `self < o` in the [`Ord`] order, as plain compares (times are finite).
+    #[inline(always)]
+    fn before(&self, o: &Done) -> bool {
+        self.t < o.t || (self.t == o.t && self.id < o.id)
+    }
+}
+
+/// A binary min-heap of completions in [`Done`]'s order: `BinaryHeap<Reverse<Done>>` pops the
+/// same sequence, but its generic sift and compare are calls under opt-level "z".
+#[derive(Clone, Debug, Default)]
+struct DoneHeap {
+    v: Vec<Done>,
+}
+
+impl DoneHeap {
+    fn peek(&self) -> Option<&Done> {
+        self.v.first()
+    }
+
+    fn push(&mut self, d: Done) {
+        self.v.push(d);
+        let v = self.v.as_mut_slice();
+        // sift the hole up from the end (slices and moves: no `Vec` or `swap` calls)
+        let mut i = v.len() - 1;
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if !d.before(&v[parent]) {
+                break;
+            }
+            v[i] = v[parent];
+            i = parent;
+        }
+        v[i] = d;
+    }
+
+    fn pop(&mut self) -> Option<Done> {
+        let last = self.v.pop()?;
+        let v = self.v.as_mut_slice();
+        let n = v.len();
+        if n == 0 {
+            return Some(last);
+        }
+        let top = v[0];
+        // sift the hole down from the root, then drop `last` into it
+        let mut i = 0;
+        loop {
+            let l = 2 * i + 1;
+            if l >= n {
+                break;
+            }
+            let r = l + 1;
+            let c = if r < n && v[r].before(&v[l]) { r } else { l };
+            if !v[c].before(&last) {
+                break;
+            }
+            v[i] = v[c];
+            i = c;
+        }
+        v[i] = last;
+        Some(top)
+    }
+}
+
 /// One point of the time series.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Point {
@@ -634,14 +700,66 @@ pub struct Snapshot {
     pub last_admitted: Option<bool>,
 }
 
+/// The exponential draws of one named stream, shared by the simulations of every limiter: the
+/// `k`-th draw is the same whichever limiter asks first, so each value is computed once.
+#[derive(Debug)]
+struct DrawLog {
+    rng: Rng,
+    mean: f64,
+    values: Vec<f64>,
+}
+
+/// A reader of a [`DrawLog`]: exactly the sequence `rng.exp(mean)` would give.
+#[derive(Clone, Debug)]
+struct Draws {
+    log: Rc<RefCell<DrawLog>>,
+    next: usize,
+}
+
+impl Draws {
+    fn new(rng: Rng, mean: f64) -> Draws {
+        Draws {
+            log: Rc::new(RefCell::new(DrawLog {
+                rng,
+                mean,
+                values: Vec::new(),
+            })),
+            next: 0,
+        }
+    }
+
+    /// Another reader of the same log, from the first draw.
+    fn rewound(&self) -> Draws {
+        Draws {
+            log: self.log.clone(),
+            next: 0,
+        }
+    }
+
+    fn exp(&mut self) -> f64 {
+        let mut log = self.log.borrow_mut();
+        let x = match log.values.get(self.next) {
+            Some(&x) => x,
+            None => {
+                let mean = log.mean;
+                let x = log.rng.exp(mean);
+                log.values.push(x);
+                x
+            }
+        };
+        self.next += 1;
+        x
+    }
+}
+
 /// One limiter in front of the server, step-able.
 #[derive(Clone, Debug)]
 pub struct AcSim {
     p: Params,
     /// The limiter.
     pub limiter: Limiter,
-    arrivals: Rng,
-    service: Rng,
+    arrivals: Draws,
+    service: Draws,
     now: f64,
     next_arrival: f64,
     arrivals_left: u64,
@@ -651,7 +769,7 @@ pub struct AcSim {
     slots: u32,
     busy: u32,
     queue: VecDeque<f64>,
-    done: BinaryHeap<Reverse<Done>>,
+    done: DoneHeap,
     next_id: u64,
     // counters
     arrived: u64,
@@ -681,12 +799,28 @@ impl AcSim {
     /// the same for every limiter (named streams `arrivals`, `service`).
     pub fn new(kind: LimiterKind, p: &Params, seed: u64) -> Self {
         let p = p.sanitised();
-        let mut arrivals = Rng::derive(seed, "arrivals");
-        let first = arrivals.exp(1.0 / p.offered_rate);
+        let arrivals = Draws::new(Rng::derive(seed, "arrivals"), 1.0 / p.offered_rate);
+        let service = Draws::new(Rng::derive(seed, "service"), p.service_ms / 1000.0);
+        AcSim::with_draws(kind, p, arrivals, service)
+    }
+
+    /// A fresh run of limiter `kind` on the same arrivals and service times as `other`
+    /// (whose params it takes), reusing the draws `other` has made.
+    fn sharing(kind: LimiterKind, other: &AcSim) -> Self {
+        AcSim::with_draws(
+            kind,
+            other.p.clone(),
+            other.arrivals.rewound(),
+            other.service.rewound(),
+        )
+    }
+
+    fn with_draws(kind: LimiterKind, p: Params, mut arrivals: Draws, service: Draws) -> Self {
+        let first = arrivals.exp();
         let cap = (p.offered_rate * p.duration_s * 2.0) as u64 + 100;
         AcSim {
             limiter: Limiter::new(kind, &p),
-            service: Rng::derive(seed, "service"),
+            service,
             arrivals,
             now: 0.0,
             next_arrival: first,
@@ -697,7 +831,7 @@ impl AcSim {
             slots: p.capacity_before,
             busy: 0,
             queue: VecDeque::new(),
-            done: BinaryHeap::new(),
+            done: DoneHeap::default(),
             next_id: 0,
             arrived: 0,
             admitted: 0,
@@ -742,13 +876,13 @@ impl AcSim {
     }
 
     fn start_service(&mut self, admitted_at: f64) {
-        let s = self.service.exp(self.p.service_ms / 1000.0);
+        let s = self.service.exp();
         self.busy += 1;
-        self.done.push(Reverse(Done {
+        self.done.push(Done {
             t: self.now + s,
             id: self.next_id,
             admitted_at,
-        }));
+        });
         self.next_id += 1;
     }
 
@@ -769,7 +903,8 @@ impl AcSim {
         // measured halves: [c/2, c) and [c + (d−c)/2, d)
         let phases = [(c / 2.0, c), (c + (d - c) / 2.0, d)];
         for (i, (lo, hi)) in phases.iter().enumerate() {
-            let overlap = b.min(*hi) - a.max(*lo);
+            // compares, not f64::min/max (library calls under opt-level "z")
+            let overlap = if b < *hi { b } else { *hi } - if a > *lo { a } else { *lo };
             if overlap > 0.0 {
                 self.limit_area[i] += overlap * self.limiter.limit;
                 self.limit_time[i] += overlap;
@@ -816,7 +951,7 @@ impl AcSim {
         if self.change_pending && self.p.change_at_s <= best.0 {
             best = (self.p.change_at_s, Ev::Change);
         }
-        if let Some(Reverse(d)) = self.done.peek() {
+        if let Some(d) = self.done.peek() {
             if d.t < best.0 {
                 best = (d.t, Ev::Done);
             }
@@ -845,11 +980,11 @@ impl AcSim {
             self.last_admitted = Some(false);
         }
         self.arrivals_left -= 1;
-        self.next_arrival = self.now + self.arrivals.exp(1.0 / self.p.offered_rate);
+        self.next_arrival = self.now + self.arrivals.exp();
     }
 
     fn on_done(&mut self) {
-        let Some(Reverse(d)) = self.done.pop() else {
+        let Some(d) = self.done.pop() else {
             return;
         };
         self.busy -= 1;
@@ -1059,7 +1194,12 @@ fn phase(sim: &AcSim, i: usize, avg: Option<f64>) -> Option<Phase> {
 
 /// Run one limiter to the end and summarise it.
 pub fn run_limiter(kind: LimiterKind, p: &Params, seed: u64) -> LimiterReport {
-    let mut sim = AcSim::new(kind, p, seed);
+    summarise(AcSim::new(kind, p, seed))
+}
+
+/// Run `sim` to the end and summarise it.
+fn summarise(mut sim: AcSim) -> LimiterReport {
+    let kind = sim.limiter.kind;
     sim.run_to_end();
     let avg = sim.time_avg_limit();
     LimiterReport {
@@ -1087,10 +1227,14 @@ impl Model for AdaptiveConcurrency {
 
     fn run(params: &Params, seed: u64) -> Report {
         let p = params.sanitised();
-        let limiters: Vec<LimiterReport> = LimiterKind::ALL
+        // every limiter sees the same arrivals and service times: draw them once
+        let first = AcSim::new(LimiterKind::ALL[0], &p, seed);
+        let rest: Vec<AcSim> = LimiterKind::ALL[1..]
             .iter()
-            .map(|k| run_limiter(*k, &p, seed))
+            .map(|&k| AcSim::sharing(k, &first))
             .collect();
+        let limiters: Vec<LimiterReport> =
+            std::iter::once(first).chain(rest).map(summarise).collect();
         let mut notes = Vec::new();
         let cap_before = f64::from(p.capacity_before) * 1000.0 / p.service_ms;
         if p.offered_rate < cap_before {
@@ -1188,6 +1332,33 @@ mod tests {
             .limiters
             .iter()
             .all(|l| l.series.len() == SERIES_POINTS as usize));
+    }
+
+    #[test]
+    fn done_heap_pops_what_the_std_heap_pops() {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let mut rng = crate::rng::Rng::new(11);
+        let (mut mine, mut std_heap) = (DoneHeap::default(), BinaryHeap::new());
+        for id in 0..5_000u64 {
+            // coarse times, so equal times (ordered by id) are common
+            if rng.uniform() < 0.55 {
+                let d = Done {
+                    t: (rng.below(200) as f64) * 0.25,
+                    id,
+                    admitted_at: 0.0,
+                };
+                mine.push(d);
+                std_heap.push(Reverse(d));
+            } else {
+                assert_eq!(mine.pop(), std_heap.pop().map(|r| r.0));
+            }
+            assert_eq!(mine.peek(), std_heap.peek().map(|r| &r.0));
+        }
+        while let Some(Reverse(d)) = std_heap.pop() {
+            assert_eq!(mine.pop(), Some(d));
+        }
+        assert_eq!(mine.pop(), None);
     }
 
     #[test]

@@ -306,6 +306,11 @@ pub fn ring_fraction(pos: u128) -> f64 {
 pub struct Ring {
     positions: Vec<u128>,
     owners: Vec<u16>,
+    /// Lookup index: `starts[b]` is the first position whose top `bits` bits are `≥ b`, so a
+    /// hash's successor lies in `starts[b] .. starts[b + 1]` (a handful of positions) or is
+    /// `starts[b + 1]` itself.
+    bits: u32,
+    starts: Vec<u32>,
 }
 
 impl Ring {
@@ -325,7 +330,34 @@ impl Ring {
                 }
             }
         }
-        Ring { positions, owners }
+        // about two buckets per position, at most 2^20
+        let bits = (usize::BITS - positions.len().leading_zeros()).min(20);
+        let buckets = 1usize << bits;
+        let mut starts = Vec::with_capacity(buckets + 1);
+        let mut i = 0;
+        for b in 0..buckets {
+            while i < positions.len() && Ring::bucket_of(bits, positions[i]) < b {
+                i += 1;
+            }
+            starts.push(i as u32);
+        }
+        starts.push(positions.len() as u32);
+        Ring {
+            positions,
+            owners,
+            bits,
+            starts,
+        }
+    }
+
+    /// The top `bits` bits of `h`.
+    #[inline(always)]
+    fn bucket_of(bits: u32, h: u128) -> usize {
+        if bits == 0 {
+            0
+        } else {
+            (h >> (128 - bits)) as usize
+        }
     }
 
     /// Number of distinct positions.
@@ -341,7 +373,11 @@ impl Ring {
     /// The owner of hash `h`: the first position strictly greater than `h` (Python's
     /// `bisect_right`), wrapping to the first position. `None` on an empty ring.
     pub fn lookup(&self, h: u128) -> Option<u16> {
-        let i = self.positions.partition_point(|&p| p <= h);
+        // = positions.partition_point(|&p| p <= h): positions before the bucket are below h,
+        // those after it above
+        let b = Ring::bucket_of(self.bits, h);
+        let (lo, hi) = (self.starts[b] as usize, self.starts[b + 1] as usize);
+        let i = lo + self.positions[lo..hi].partition_point(|&p| p <= h);
         let i = if i == self.positions.len() { 0 } else { i };
         self.owners.get(i).copied()
     }
@@ -440,6 +476,50 @@ fn key_hashes(kind: HashKind, count: u32) -> Vec<u128> {
             kind.hash_bytes(&buf)
         })
         .collect()
+}
+
+/// Key hashes remembered with their hash and key count.
+type KeysMemo = Option<(HashKind, u32, std::rc::Rc<Vec<u128>>)>;
+/// A node table remembered with its hash, node count and virtual nodes per node.
+type TableMemo = Option<(HashKind, u32, u32, std::rc::Rc<NodeTable>)>;
+
+thread_local! {
+    /// The last run's key hashes and node table: the model is deterministic and they depend
+    /// only on the hash, the key count and the node names, so a knob move that keeps those (the
+    /// placement, the virtual nodes below 1 000, the change) hashes nothing again.
+    static KEYS_MEMO: std::cell::RefCell<KeysMemo> = const { std::cell::RefCell::new(None) };
+    static TABLE_MEMO: std::cell::RefCell<TableMemo> = const { std::cell::RefCell::new(None) };
+}
+
+/// [`key_hashes`], remembered for the next run.
+fn key_hashes_memo(kind: HashKind, count: u32) -> std::rc::Rc<Vec<u128>> {
+    KEYS_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        match &*memo {
+            Some((k, c, keys)) if *k == kind && *c == count => keys.clone(),
+            _ => {
+                let keys = std::rc::Rc::new(key_hashes(kind, count));
+                *memo = Some((kind, count, keys.clone()));
+                keys
+            }
+        }
+    })
+}
+
+/// [`NodeTable::build`] for nodes `db1 … db{count}`, remembered for the next run.
+fn node_table_memo(kind: HashKind, count: u32, vmax: u32) -> std::rc::Rc<NodeTable> {
+    TABLE_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        match &*memo {
+            Some((k, c, v, t)) if *k == kind && *c == count && *v == vmax => t.clone(),
+            _ => {
+                let names: Vec<String> = (1..=count).map(node_name).collect();
+                let t = std::rc::Rc::new(NodeTable::build(kind, &names, vmax));
+                *memo = Some((kind, count, vmax, t.clone()));
+                t
+            }
+        }
+    })
 }
 
 /// The owner of every key: an index into `members` (which index `table`).
@@ -899,10 +979,9 @@ impl Model for ConsistentHashing {
         }
 
         // every hash is computed once: node names, virtual nodes up to the most any use needs, keys
-        let names: Vec<String> = (1..=n + u32::from(adding)).map(node_name).collect();
         let vmax = p.vnodes.max(SPREAD_VNODES[SPREAD_VNODES.len() - 1]);
-        let table = NodeTable::build(kind, &names, vmax);
-        let keys = key_hashes(kind, p.keys);
+        let table = node_table_memo(kind, n + u32::from(adding), vmax);
+        let keys = key_hashes_memo(kind, p.keys);
 
         let members: Vec<u16> = (0..n as u16).collect();
         let before = place(placement, kind, &table, &members, p.vnodes, &keys); // ids = indices here
@@ -1121,6 +1200,38 @@ mod tests {
         assert_eq!(back.nodes.len(), 4);
         assert_eq!(back.change.map(|c| c.moved), r.change.map(|c| c.moved));
         assert_eq!(back.ring.len(), r.ring.len());
+    }
+
+    #[test]
+    fn indexed_lookup_is_the_plain_bisection() {
+        let mut rng = crate::rng::Rng::new(3);
+        for m in [0usize, 1, 2, 3, 7, 64, 500, 5_000] {
+            // full-range positions, clustered ones and the model's `h << 64` ones
+            for style in 0..3 {
+                let draw = |rng: &mut crate::rng::Rng| -> u128 {
+                    let x = u128::from(rng.next_u64());
+                    match style {
+                        0 => (x << 64) | u128::from(rng.next_u64()),
+                        1 => x % 1_000,
+                        _ => x << 64,
+                    }
+                };
+                let pts: Vec<(u128, u16)> = (0..m).map(|i| (draw(&mut rng), i as u16)).collect();
+                let ring = Ring::new(pts);
+                let mut probes: Vec<u128> = (0..2_000).map(|_| draw(&mut rng)).collect();
+                probes.extend(
+                    ring.positions
+                        .iter()
+                        .flat_map(|&p| [p, p.wrapping_sub(1), p.wrapping_add(1)]),
+                );
+                probes.extend([0, u128::MAX]);
+                for h in probes {
+                    let i = ring.positions.partition_point(|&p| p <= h);
+                    let i = if i == ring.positions.len() { 0 } else { i };
+                    assert_eq!(ring.lookup(h), ring.owners.get(i).copied(), "m {m} h {h}");
+                }
+            }
+        }
     }
 
     #[test]
