@@ -1254,22 +1254,7 @@ impl Model for BackpressureChain {
             .find(|m| m.mode == p.mode)
             .cloned()
             .unwrap_or_else(|| modes[0].clone());
-        let mut sweep_d = f64::INFINITY;
-        let mut sweep: Vec<SweepSeries> = Mode::ALL
-            .iter()
-            .map(|&mode| SweepSeries {
-                mode,
-                points: Vec::with_capacity(SWEEP.len()),
-            })
-            .collect();
-        for &f in &SWEEP {
-            let rate = (f * cap).clamp(RATE_MIN, RATE_MAX);
-            let d = sweep_duration(&p, rate);
-            sweep_d = sweep_d.min(d);
-            for (series, run) in sweep.iter_mut().zip(run_modes(&p, rate, d, seed)) {
-                series.points.push((rate, run.goodput));
-            }
-        }
+        let (sweep, sweep_d) = sweep_for(&p, seed);
         let notes = findings(&p, &modes, sweep_d);
         Report {
             capacity: cap,
@@ -1293,6 +1278,58 @@ impl Model for BackpressureChain {
 }
 
 /// Plain-language findings, all measured.
+/// Goodput against offered load for every mode, and the shortest sweep duration used.
+fn sweep(p: &Params, seed: u64) -> (Vec<SweepSeries>, f64) {
+    let cap = p.db_capacity;
+    let mut sweep_d = f64::INFINITY;
+    let mut sweep: Vec<SweepSeries> = Mode::ALL
+        .iter()
+        .map(|&mode| SweepSeries {
+            mode,
+            points: Vec::with_capacity(SWEEP.len()),
+        })
+        .collect();
+    for &f in &SWEEP {
+        let rate = (f * cap).clamp(RATE_MIN, RATE_MAX);
+        let d = sweep_duration(p, rate);
+        sweep_d = sweep_d.min(d);
+        for (series, run) in sweep.iter_mut().zip(run_modes(p, rate, d, seed)) {
+            series.points.push((rate, run.goodput));
+        }
+    }
+    (sweep, sweep_d)
+}
+
+/// A sweep remembered with its (sanitised) params, offered load and mode blanked, and its seed.
+type SweepMemo = Option<(Params, u64, (Vec<SweepSeries>, f64))>;
+
+thread_local! {
+    static SWEEP_MEMO: std::cell::RefCell<SweepMemo> = const { std::cell::RefCell::new(None) };
+}
+
+/// [`sweep`] of `p` (sanitised) and `seed`, remembered for the next run. The sweep does not
+/// depend on the offered load or the selected mode (it runs every mode at multiples of the
+/// capacity), so moving those two knobs — the ones a reader drags most — re-runs only the three
+/// main runs, about a tenth of the work.
+fn sweep_for(p: &Params, seed: u64) -> (Vec<SweepSeries>, f64) {
+    let key = Params {
+        offered_rate: 0.0,
+        mode: Mode::None,
+        ..p.clone()
+    };
+    SWEEP_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some((k, s, out)) = &*memo {
+            if *k == key && *s == seed {
+                return out.clone();
+            }
+        }
+        let out = sweep(p, seed);
+        *memo = Some((key, seed, out.clone()));
+        out
+    })
+}
+
 fn findings(p: &Params, modes: &[ModeRun], sweep_d: f64) -> Vec<String> {
     let cap = p.db_capacity;
     let mut notes = Vec::new();
@@ -1618,6 +1655,26 @@ mod tests {
             prop_assert!(r.goodput <= cap * 1.15 + 40.0 / window, "goodput {} cap {}", r.goodput, cap);
             let shares = r.success_share + r.rejected_share + r.timeout_share;
             prop_assert!(r.arrivals == 0 || (shares - 1.0).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn remembered_sweep_equals_a_fresh_one() {
+        let base = Params::default().sanitised();
+        for (rate, mode) in [
+            (150.0, Mode::None),
+            (90.0, Mode::Shed),
+            (400.0, Mode::Backpressure),
+        ] {
+            let p = Params {
+                offered_rate: rate,
+                mode,
+                ..base.clone()
+            }
+            .sanitised();
+            let via_memo = BackpressureChain::run(&p, 3);
+            assert_eq!(via_memo.sweep, sweep(&p, 3).0, "rate {rate}, {mode:?}");
+            assert_eq!(via_memo.sweep_duration_s, sweep(&p, 3).1);
         }
     }
 }
