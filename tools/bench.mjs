@@ -47,7 +47,9 @@ console.log(`  wasm    median ${f(median(wasmMs))} ms   (checksums ${wasm[0].che
 console.log(`  wasm / native = ${(median(wasmMs) / median(native)).toFixed(2)}×   (target ≤ 1.3×)`);
 
 // 2. time to interactive
-const slugs = JSON.parse(execFileSync(CLI, ['list', '--json'], { encoding: 'utf8' })).filter((w) => w.built).map((w) => w.slug);
+const slugs = JSON.parse(execFileSync(CLI, ['list', '--json'], { encoding: 'utf8' })).filter((w) => w.built).map((w) => w.slug)
+  // ONLY=slug,slug limits the per-widget sections to those widgets
+  .filter((s) => !process.env.ONLY || process.env.ONLY.split(',').includes(s));
 console.log('\nnavigation → first widget interactive (metric shown, controls enabled), 5 loads each, target ≤ 500 ms');
 for (const slug of slugs) {
   const t = [];

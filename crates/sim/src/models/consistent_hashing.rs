@@ -353,10 +353,12 @@ impl Ring {
     /// The top `bits` bits of `h`.
     #[inline(always)]
     fn bucket_of(bits: u32, h: u128) -> usize {
+        // bits ≤ 20: the top bits of the high word. A u128 shift by a variable amount is a
+        // library call on wasm32; taking the high word is not.
         if bits == 0 {
             0
         } else {
-            (h >> (128 - bits)) as usize
+            (((h >> 64) as u64) >> (64 - bits)) as usize
         }
     }
 
@@ -481,7 +483,10 @@ fn key_hashes(kind: HashKind, count: u32) -> Vec<u128> {
 /// Key hashes remembered with their hash and key count.
 type KeysMemo = Option<(HashKind, u32, std::rc::Rc<Vec<u128>>)>;
 /// A node table remembered with its hash, node count and virtual nodes per node.
-type TableMemo = Option<(HashKind, u32, u32, std::rc::Rc<NodeTable>)>;
+/// The hash and `vmax` of the remembered node table, and the table of nodes `db1 … dbL` for the
+/// largest L asked for so far (each node's hashes depend on its name alone, so the table for
+/// fewer nodes is a prefix, and more nodes extend it).
+type TableMemo = Option<(HashKind, u32, NodeTable)>;
 
 thread_local! {
     /// The last run's key hashes and node table: the model is deterministic and they depend
@@ -506,19 +511,34 @@ fn key_hashes_memo(kind: HashKind, count: u32) -> std::rc::Rc<Vec<u128>> {
     })
 }
 
-/// [`NodeTable::build`] for nodes `db1 … db{count}`, remembered for the next run.
+/// [`NodeTable::build`] for nodes `db1 … db{count}`, remembered: a knob move that changes the
+/// node count hashes only the nodes never seen before.
 fn node_table_memo(kind: HashKind, count: u32, vmax: u32) -> std::rc::Rc<NodeTable> {
     TABLE_MEMO.with(|memo| {
         let mut memo = memo.borrow_mut();
-        match &*memo {
-            Some((k, c, v, t)) if *k == kind && *c == count && *v == vmax => t.clone(),
-            _ => {
-                let names: Vec<String> = (1..=count).map(node_name).collect();
-                let t = std::rc::Rc::new(NodeTable::build(kind, &names, vmax));
-                *memo = Some((kind, count, vmax, t.clone()));
-                t
-            }
+        let fits = matches!(&*memo, Some((k, v, _)) if *k == kind && *v == vmax);
+        if !fits {
+            *memo = None;
         }
+        let (_, _, t) = memo.get_or_insert_with(|| {
+            let empty = NodeTable {
+                name_top: Vec::new(),
+                vnode: Vec::new(),
+            };
+            (kind, vmax, empty)
+        });
+        let have = t.vnode.len() as u32;
+        if have < count {
+            let names: Vec<String> = (have + 1..=count).map(node_name).collect();
+            let more = NodeTable::build(kind, &names, vmax);
+            t.name_top.extend(more.name_top);
+            t.vnode.extend(more.vnode);
+        }
+        let n = count as usize;
+        std::rc::Rc::new(NodeTable {
+            name_top: t.name_top[..n].to_vec(),
+            vnode: t.vnode[..n].to_vec(),
+        })
     })
 }
 
@@ -703,8 +723,10 @@ pub const SPREAD_VNODES: [u32; 10] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 /// At most this many keys are used for the spread chart.
 pub const SPREAD_MAX_KEYS: u32 = 100_000;
 
-/// At most this many ring points are reported for drawing.
-pub const MAX_RING_POINTS: u32 = 3000;
+/// At most this many ring points are reported for drawing (an equal share per node): the
+/// drawn ring is about 700 px round, so more ticks could not be told apart, and every point is
+/// JSON the page parses on each knob move.
+pub const MAX_RING_POINTS: u32 = 1200;
 
 /// Per-node counts of owners (indices below `n`).
 fn counts(owner_idx: &[u16], n: usize) -> Vec<u64> {
@@ -921,12 +943,32 @@ fn ring_points(table: &NodeTable, n: u32, v: u32) -> (Vec<RingPoint>, bool) {
 }
 
 /// The spread chart: ring placement of the first `keys.len()` keys for each of [`SPREAD_VNODES`].
-fn spread(table: &NodeTable, n: u32, keys: &[u128], kind: HashKind) -> Vec<SpreadPoint> {
-    let members: Vec<u16> = (0..n as u16).collect();
+fn spread(table: &NodeTable, n: u32, keys: &[u128]) -> Vec<SpreadPoint> {
+    // Every virtual node of every node once, sorted by position (stable: equal positions keep
+    // insertion order, node by node). The ring with v virtual nodes per node is the subsequence
+    // with index < v, already in order: the same ring `NodeTable::ring` builds, without sorting
+    // ten rings from scratch (u128 comparisons are slow on wasm32).
+    let vmax = SPREAD_VNODES[SPREAD_VNODES.len() - 1] as usize;
+    let mut all: Vec<(u128, u16, u32)> = Vec::new();
+    for (j, hs) in table.vnode.iter().enumerate().take(n as usize) {
+        all.extend(
+            hs.iter()
+                .take(vmax)
+                .enumerate()
+                .map(|(i, &h)| (h, j as u16, i as u32)),
+        );
+    }
+    all.sort_by_key(|&(h, _, _)| h);
     SPREAD_VNODES
         .iter()
         .map(|&v| {
-            let own = place(Placement::Ring, kind, table, &members, v, keys);
+            let pts: Vec<(u128, u16)> = all
+                .iter()
+                .filter(|&&(_, _, i)| i < v)
+                .map(|&(h, j, _)| (h, j))
+                .collect();
+            let ring = Ring::new(pts); // sorting sorted input is one linear pass
+            let own: Vec<u16> = keys.iter().map(|&h| ring.lookup(h).unwrap_or(0)).collect();
             let s = load_stats(&counts(&own, n as usize));
             SpreadPoint {
                 vnodes: v,
@@ -1035,7 +1077,7 @@ impl Model for ConsistentHashing {
 
         let sk = p.keys.min(SPREAD_MAX_KEYS) as usize;
         let spread_keys = &keys[..sk.min(keys.len())];
-        let spread = spread(&table, n, spread_keys, kind);
+        let spread = spread(&table, n, spread_keys);
         if placement != Placement::Ring {
             notes.push(format!(
                 "The spread chart always uses the ring, on the first {} keys, to show what virtual nodes buy.",
@@ -1372,7 +1414,7 @@ mod tests {
         assert_eq!(big.nodes.len(), 64);
         assert_eq!(big.total_keys, 100);
         assert!(big.ring_sampled);
-        assert_eq!(big.ring.len(), 64 * (3000 / 64));
+        assert_eq!(big.ring.len(), (64 * (MAX_RING_POINTS / 64)) as usize);
         assert!(big.ring.iter().all(|p| (0.0..1.0).contains(&p.pos)));
 
         let (p, _) = from_pairs::<Params>(&pairs(&[("nodes", "1"), ("vnodes", "1")]), &[]);
