@@ -47,8 +47,23 @@
       sendTheme(e.source); // a frame that just loaded takes the book's current palette
     }
   });
+  // A frame's first size message can find no listener (it loaded before this script ran): ask
+  // each frame for its size until it answers — now, and a few times after each load of it.
+  // Sent to any origin ('*', so an about:blank lazy frame raises no error); it carries nothing,
+  // and our frames answer only their parent, at its origin.
+  const hello = (f) => {
+    if (f.contentWindow && !ready.has(f.contentWindow)) f.contentWindow.postMessage({ type: 'pillars-lab:hello' }, '*');
+  };
+  const greet = (f) => {
+    if (f.dataset.pillarsGreeted) return;
+    f.dataset.pillarsGreeted = '1';
+    const retry = () => { hello(f); for (const ms of [250, 1000, 3000]) setTimeout(() => hello(f), ms); };
+    retry();
+    f.addEventListener('load', retry);
+  };
   // only frames that have loaded our page: a lazy frame not yet loaded is still about:blank
   const themeFrames = () => {
+    frames().forEach(greet);
     for (const f of frames()) if (f.contentWindow && ready.has(f.contentWindow)) sendTheme(f.contentWindow);
   };
 

@@ -20,6 +20,31 @@ use yew::prelude::*;
 pub const SIZE_MESSAGE: &str = "pillars-lab:size";
 /// The message a parent sends an embed to change its theme.
 pub const THEME_MESSAGE: &str = "pillars-lab:theme";
+/// The message `embed.js` sends its frames when it starts: a frame that loaded before the script
+/// (its size message found no listener) answers with its size again.
+pub const HELLO_MESSAGE: &str = "pillars-lab:hello";
+
+/// The document's root element: what the embed measures and watches. (Not a ref inside the
+/// context provider: that child may render after this component's effect runs, and an
+/// observer never attached would leave the embedding page without our size.)
+fn document_element() -> Option<web_sys::Element> {
+    dom::document()?.document_element()
+}
+
+/// Post our height to the embedding page (only to its origin).
+fn post_size(w: &web_sys::Window, origin: &str, slug: &str) {
+    let height = dom::document()
+        .and_then(|d| d.document_element())
+        .map(|e| e.scroll_height())
+        .unwrap_or(0);
+    let msg = js_sys::Object::new();
+    let _ = Reflect::set(&msg, &"type".into(), &SIZE_MESSAGE.into());
+    let _ = Reflect::set(&msg, &"slug".into(), &JsValue::from_str(slug));
+    let _ = Reflect::set(&msg, &"height".into(), &JsValue::from(height));
+    if let Ok(Some(parent)) = w.parent() {
+        let _ = parent.post_message(&msg, origin);
+    }
+}
 
 /// The origin of the page embedding this one, if we are in a frame and can tell.
 fn parent_origin() -> Option<String> {
@@ -63,16 +88,15 @@ pub fn EmbedPage(props: &EmbedPageProps) -> Html {
         .unwrap_or(ThemeChoice::Auto);
     let choice = use_state(|| initial);
     let resolved: Theme = theme::use_resolved_theme(*choice);
-    let main = use_node_ref();
     {
-        let (choice, main, slug) = (choice.clone(), main.clone(), props.slug.clone());
+        let (choice, slug) = (choice.clone(), props.slug.clone());
         use_effect_with((), move |_| {
             let origin = parent_origin();
             let w = dom::window();
             // theme changes from the embedding page
             let listener = match (&w, &origin) {
                 (Some(w), Some(origin)) => {
-                    let (origin, w2) = (origin.clone(), w.clone());
+                    let (origin, w2, slug) = (origin.clone(), w.clone(), slug.clone());
                     Some(EventListener::new(w, "message", move |e| {
                         let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else {
                             return;
@@ -91,6 +115,9 @@ pub fn EmbedPage(props: &EmbedPageProps) -> Html {
                         let t = Reflect::get(&data, &"theme".into())
                             .ok()
                             .and_then(|v| v.as_string());
+                        if kind.as_deref() == Some(HELLO_MESSAGE) {
+                            post_size(&w2, &origin, &slug);
+                        }
                         if let (Some(THEME_MESSAGE), Some(t)) = (kind.as_deref(), t.as_deref()) {
                             if matches!(t, "light" | "dark" | "auto") {
                                 choice.set(ThemeChoice::parse(t));
@@ -102,22 +129,10 @@ pub fn EmbedPage(props: &EmbedPageProps) -> Html {
             };
             // our height, to the embedding page only
             let mut observers: Vec<Box<dyn FnOnce()>> = Vec::new();
-            if let (Some(w), Some(origin), Some(el)) =
-                (w.clone(), origin, main.cast::<web_sys::Element>())
-            {
+            if let (Some(w), Some(origin), Some(el)) = (w.clone(), origin, document_element()) {
                 let post =
                     Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
-                        let height = dom::document()
-                            .and_then(|d| d.document_element())
-                            .map(|e| e.scroll_height())
-                            .unwrap_or(0);
-                        let msg = js_sys::Object::new();
-                        let _ = Reflect::set(&msg, &"type".into(), &SIZE_MESSAGE.into());
-                        let _ = Reflect::set(&msg, &"slug".into(), &JsValue::from_str(&slug));
-                        let _ = Reflect::set(&msg, &"height".into(), &JsValue::from(height));
-                        if let Ok(Some(parent)) = w.parent() {
-                            let _ = parent.post_message(&msg, &origin);
-                        }
+                        post_size(&w, &origin, &slug)
                     });
                 if let Ok(ro) = web_sys::ResizeObserver::new(post.as_ref().unchecked_ref()) {
                     ro.observe(&el);
@@ -128,7 +143,7 @@ pub fn EmbedPage(props: &EmbedPageProps) -> Html {
                 }
             }
             // pause animations while scrolled off screen
-            if let Some(el) = main.cast::<web_sys::Element>() {
+            if let Some(el) = document_element() {
                 let seen =
                     Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
                         if let Some(e) = entries
@@ -157,7 +172,7 @@ pub fn EmbedPage(props: &EmbedPageProps) -> Html {
     }
     html! {
         <ContextProvider<Theme> context={resolved}>
-            <main class="embed-main" ref={main}><WidgetHost slug={props.slug.clone()} mode={Mode::Embed} /></main>
+            <main class="embed-main"><WidgetHost slug={props.slug.clone()} mode={Mode::Embed} /></main>
         </ContextProvider<Theme>>
     }
 }
