@@ -186,7 +186,8 @@ impl<K: 'static> LiveSim<K> {
 
 /// Run a `Simulation` live: built by `make` from `deps` (rebuilt and paused whenever they
 /// change), advanced on animation frames at the chosen speed, one event per Step, rebuilt on
-/// Reset; `snapshot` reads what the view draws.
+/// Reset; `snapshot` reads what the view draws. `initial_speed` is the speed until the reader
+/// picks one, and again whenever it changes.
 #[hook]
 pub fn use_live_sim<S, K, D>(
     deps: D,
@@ -204,6 +205,17 @@ where
     let snap = use_state(|| snapshot(&sim.borrow()));
     let running = use_state(|| false);
     let speed = use_state(|| initial_speed);
+    {
+        // a view whose speeds depend on its params passes a new default when they change: the
+        // old speed may not be on offer any more, so take the new default
+        let (speed, last) = (speed.clone(), use_mut_ref(|| initial_speed));
+        use_effect_with(initial_speed.to_bits(), move |_| {
+            if *last.borrow() != initial_speed {
+                *last.borrow_mut() = initial_speed;
+                speed.set(initial_speed);
+            }
+        });
+    }
     let restart = {
         let (sim, clock, snap, running) =
             (sim.clone(), clock.clone(), snap.clone(), running.clone());

@@ -5,8 +5,7 @@
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::host::{use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
-use crate::chrome::player::{use_frames, Player};
-use sim::model::Simulation;
+use crate::chrome::player::use_live_sim;
 use sim::models::load_balancer::{LbSim, LbSnapshot, Params, Report, Strategy, StrategyResult};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -419,96 +418,27 @@ struct LiveProps {
 #[component]
 fn LiveQueues(props: &LiveProps) -> Html {
     let LiveProps { params, seed, id } = props;
-    let sim = use_mut_ref(|| LbSim::from_params(params, *seed));
-    // the view-owned clock: simulated seconds shown so far
-    let clock = use_mut_ref(|| 0.0f64);
-    let snap = use_state(|| sim.borrow().snapshot());
-    let running = use_state(|| false);
     // speeds offered in mean service times per real second, shown as real-time ratios
     let base = params.service_ms / 1000.0;
     let speeds: Vec<f64> = [0.5, 2.0, 8.0, 32.0]
         .iter()
         .map(|k| round_sig(k * base))
         .collect();
-    let speed = use_state(|| round_sig(2.0 * base));
-    {
-        let (sim, snap, running, clock, speed) = (
-            sim.clone(),
-            snap.clone(),
-            running.clone(),
-            clock.clone(),
-            speed.clone(),
-        );
-        use_effect_with((params.clone(), *seed), move |(p, s)| {
-            *sim.borrow_mut() = LbSim::from_params(p, *s);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            running.set(false);
-            speed.set(round_sig(2.0 * p.service_ms / 1000.0));
-        });
-    }
-    let on_frame = {
-        let (sim, snap, speed, running, clock) = (
-            sim.clone(),
-            snap.clone(),
-            *speed,
-            running.clone(),
-            clock.clone(),
-        );
-        Callback::from(move |dt_ms: f64| {
-            let mut s = sim.borrow_mut();
-            let t = *clock.borrow() + dt_ms / 1000.0 * speed;
-            *clock.borrow_mut() = t;
-            s.advance_to(t);
-            if s.next_event_time().is_none() {
-                running.set(false);
-            }
-            snap.set(s.snapshot());
-        })
-    };
-    use_frames(*running, on_frame);
-    let toggle = {
-        let running = running.clone();
-        Callback::from(move |_| running.set(!*running))
-    };
-    let step = {
-        let (sim, snap, clock) = (sim.clone(), snap.clone(), clock.clone());
-        Callback::from(move |_| {
-            let mut s = sim.borrow_mut();
-            s.step();
-            *clock.borrow_mut() = s.now();
-            snap.set(s.snapshot());
-        })
-    };
-    let reset = {
-        let (sim, snap, running, p, seed, clock) = (
-            sim.clone(),
-            snap.clone(),
-            running.clone(),
-            params.clone(),
-            *seed,
-            clock.clone(),
-        );
-        Callback::from(move |_| {
-            *sim.borrow_mut() = LbSim::from_params(&p, seed);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            running.set(false);
-        })
-    };
-    let on_speed = {
-        let speed = speed.clone();
-        Callback::from(move |v: f64| speed.set(v))
-    };
-    let s: &LbSnapshot = &snap;
+    let live = use_live_sim(
+        (params.clone(), *seed),
+        |d| LbSim::from_params(&d.0, d.1),
+        |s| s.snapshot(),
+        round_sig(2.0 * base),
+    );
+    let clock = live.clock;
+    let s: &LbSnapshot = &live.snap;
     let strategy = Strategy::from_key(&params.strategy).name(params.d);
     let in_flight: u32 = s.in_server.iter().sum();
     let longest = s.in_server.iter().copied().max().unwrap_or(0);
     html! {
         <section class="live" aria-label="Live simulation">
             <h3>{ format!("Live: {strategy}") }</h3>
-            <Player running={*running} speed={*speed} speeds={speeds} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
-                status={format!("t = {:.2} s · {} arrived · {} done", s.t.max(*clock.borrow()), int(u64::from(s.arrived)), int(u64::from(s.completed)))} id_prefix={id.clone()} />
+            { live.player(speeds, format!("t = {:.2} s · {} arrived · {} done", s.t.max(clock), int(u64::from(s.arrived)), int(u64::from(s.completed))), id.clone()) }
             { servers_svg(s, &strategy) }
             <p class="muted lb-key">{"Filled box: serving a request. Dots: requests waiting in that server's queue. Box width: server speed. The highlighted line: where the last request went."}</p>
             <dl class="metrics">
