@@ -1,5 +1,6 @@
 //! Small, exact statistics helpers shared by the models.
 
+use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
 /// Summary of a sample: count, mean, standard deviation, min, quantiles, max.
@@ -82,6 +83,61 @@ pub fn mean_sd_counts(counts: &[u64]) -> (f64, f64) {
         .sum::<f64>()
         / n;
     (mean, var.sqrt())
+}
+
+/// Walker's alias table (Vose's construction): draws an index with given probabilities in
+/// O(1) — one uniform index and one uniform coin per draw.
+pub struct Alias {
+    prob: Vec<f64>,
+    alias: Vec<u32>,
+}
+
+impl Alias {
+    /// The table for weights `p` (non-negative; all zero, or none, means uniform).
+    pub fn new(p: &[f64]) -> Alias {
+        let n = p.len().max(1);
+        let total: f64 = p.iter().sum();
+        let mut prob: Vec<f64> = p
+            .iter()
+            .map(|&x| {
+                if total > 0.0 {
+                    x * n as f64 / total
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        prob.resize(n, 1.0);
+        let mut alias: Vec<u32> = (0..n as u32).collect();
+        let (mut small, mut large): (Vec<u32>, Vec<u32>) =
+            (0..n as u32).partition(|&i| prob[i as usize] < 1.0);
+        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+            small.pop();
+            alias[s as usize] = l;
+            prob[l as usize] -= 1.0 - prob[s as usize];
+            if prob[l as usize] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        // leftovers are 1 up to rounding
+        for i in small.into_iter().chain(large) {
+            prob[i as usize] = 1.0;
+        }
+        Alias { prob, alias }
+    }
+
+    #[inline(always)]
+    /// One draw: an index in `0 … len − 1`.
+    pub fn draw(&self, rng: &mut Rng) -> u32 {
+        let (prob, alias): (&[f64], &[u32]) = (&self.prob, &self.alias);
+        let i = rng.below(prob.len() as u64) as u32;
+        if rng.uniform() < prob[i as usize] {
+            i
+        } else {
+            alias[i as usize]
+        }
+    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use crate::model::Model;
 use crate::models::consistent_hashing::{fast_u64, fmix64, Ring};
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::Rng;
-use crate::stats::quantile_sorted;
+use crate::stats::{quantile_sorted, Alias};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -354,59 +354,6 @@ fn push_decimal(buf: &mut Vec<u8>, mut n: u32) {
         }
     }
     buf.extend_from_slice(&tmp[k..]);
-}
-
-/// Walker's alias table (Vose's construction): draws an index with given probabilities in
-/// O(1) — one uniform index and one uniform coin per draw.
-struct Alias {
-    prob: Vec<f64>,
-    alias: Vec<u32>,
-}
-
-impl Alias {
-    fn new(p: &[f64]) -> Alias {
-        let n = p.len().max(1);
-        let total: f64 = p.iter().sum();
-        let mut prob: Vec<f64> = p
-            .iter()
-            .map(|&x| {
-                if total > 0.0 {
-                    x * n as f64 / total
-                } else {
-                    1.0
-                }
-            })
-            .collect();
-        prob.resize(n, 1.0);
-        let mut alias: Vec<u32> = (0..n as u32).collect();
-        let (mut small, mut large): (Vec<u32>, Vec<u32>) =
-            (0..n as u32).partition(|&i| prob[i as usize] < 1.0);
-        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
-            small.pop();
-            alias[s as usize] = l;
-            prob[l as usize] -= 1.0 - prob[s as usize];
-            if prob[l as usize] < 1.0 {
-                large.pop();
-                small.push(l);
-            }
-        }
-        // leftovers are 1 up to rounding
-        for i in small.into_iter().chain(large) {
-            prob[i as usize] = 1.0;
-        }
-        Alias { prob, alias }
-    }
-
-    #[inline(always)]
-    fn draw(&self, rng: &mut Rng) -> u32 {
-        let (prob, alias): (&[f64], &[u32]) = (&self.prob, &self.alias);
-        let i = rng.below(prob.len() as u64) as u32;
-        if rng.uniform() < prob[i as usize] {
-            i
-        } else {
-            alias[i as usize]
-        }
-    }
 }
 
 /// The floor on busiest ÷ mean: `max(1, N × top share)` (no server can be below the mean at

@@ -32,7 +32,7 @@ use crate::model::Model;
 use crate::models::consistent_hashing::fmix64;
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::Rng;
-use crate::stats::quantile_sorted;
+use crate::stats::{quantile_sorted, Alias};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -310,52 +310,6 @@ pub fn zipf(n: u32, s: f64) -> Vec<f64> {
         .collect();
     let h: f64 = w.iter().rev().sum();
     w.into_iter().map(|x| x / h).collect()
-}
-
-/// Walker's alias table: draws an index with probability proportional to its weight in O(1).
-pub struct Alias {
-    prob: Vec<f64>,
-    alias: Vec<u32>,
-}
-
-impl Alias {
-    /// The table for weights `w` (non-negative; all zero means uniform).
-    pub fn new(w: &[f64]) -> Alias {
-        let n = w.len().max(1);
-        let total: f64 = w.iter().sum();
-        let mut prob: Vec<f64> = (0..n)
-            .map(|i| match w.get(i) {
-                Some(&x) if total > 0.0 => x * n as f64 / total,
-                _ => 1.0,
-            })
-            .collect();
-        let mut alias: Vec<u32> = (0..n as u32).collect();
-        let (mut small, mut large): (Vec<u32>, Vec<u32>) =
-            (0..n as u32).partition(|&i| prob[i as usize] < 1.0);
-        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
-            small.pop();
-            alias[s as usize] = l;
-            prob[l as usize] -= 1.0 - prob[s as usize];
-            if prob[l as usize] < 1.0 {
-                large.pop();
-                small.push(l);
-            }
-        }
-        for i in small.into_iter().chain(large) {
-            prob[i as usize] = 1.0;
-        }
-        Alias { prob, alias }
-    }
-
-    /// One draw.
-    pub fn draw(&self, rng: &mut Rng) -> u32 {
-        let i = rng.below(self.prob.len() as u64) as u32;
-        if rng.uniform() < self.prob[i as usize] {
-            i
-        } else {
-            self.alias[i as usize]
-        }
-    }
 }
 
 /// Hash of user `u` (for virtual shards and the ring).
