@@ -159,7 +159,7 @@ pub fn Player(props: &PlayerProps) -> Html {
 }
 
 /// A live, step-able simulation wired to a [`Player`]: what [`use_live_sim`] returns.
-pub struct LiveSim<K: 'static> {
+pub struct LiveSim<S: 'static, K: 'static> {
     /// The latest snapshot, for drawing.
     pub snap: UseStateHandle<K>,
     /// Simulated seconds shown so far. The view owns this clock: events are sparse, so it runs
@@ -170,9 +170,26 @@ pub struct LiveSim<K: 'static> {
     toggle: Callback<()>,
     step: Callback<()>,
     reset: Callback<()>,
+    sim: Rc<RefCell<S>>,
+    clock_cell: Rc<RefCell<f64>>,
+    snapshot: fn(&S) -> K,
 }
 
-impl<K: 'static> LiveSim<K> {
+impl<S: 'static, K: 'static> LiveSim<S, K> {
+    /// A callback that changes the running simulation, for faults injected while it plays
+    /// (crash a node, cut a link): `f` gets the simulation, the view's clock (simulated seconds
+    /// shown, which may be ahead of the last event) and the callback's argument; the snapshot
+    /// is refreshed after it. Playback state is left as it was.
+    pub fn poke<A: 'static>(&self, f: fn(&mut S, f64, A)) -> Callback<A> {
+        let (sim, clock, snap, snapshot) =
+            (self.sim.clone(), self.clock_cell.clone(), self.snap.clone(), self.snapshot);
+        Callback::from(move |a: A| {
+            let mut s = sim.borrow_mut();
+            f(&mut s, *clock.borrow(), a);
+            snap.set(snapshot(&s));
+        })
+    }
+
     /// The transport bar for this simulation.
     pub fn player(&self, speeds: Vec<f64>, status: String, id: AttrValue) -> Html {
         let speed = self.speed.clone();
@@ -194,7 +211,7 @@ pub fn use_live_sim<S, K, D>(
     make: fn(&D) -> S,
     snapshot: fn(&S) -> K,
     initial_speed: f64,
-) -> LiveSim<K>
+) -> LiveSim<S, K>
 where
     S: sim::model::Simulation + 'static,
     K: 'static,
@@ -273,5 +290,8 @@ where
         toggle,
         step,
         reset,
+        sim,
+        clock_cell: clock,
+        snapshot,
     }
 }
