@@ -11,6 +11,7 @@
 //! - [`params`]: knobs, validation that clamps and explains, key/value (URL, CLI) round trips.
 //! - [`rng`]: the one seeded generator (xoshiro256\*\*).
 //! - [`stats`]: quantiles and summaries.
+//! - [`des`]: the scheduled event that the discrete-event models' agendas hold.
 //! - [`models`]: one module per model.
 //!
 //! ```
@@ -20,6 +21,7 @@
 //! ```
 
 pub mod bench;
+pub mod des;
 pub mod model;
 pub mod models;
 pub mod params;

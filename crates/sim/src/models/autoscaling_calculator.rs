@@ -40,11 +40,12 @@
 //! assert!(r.stable && r.p99_ms.is_some());
 //! ```
 
+use crate::des::Scheduled;
 use crate::model::{Model, Simulation};
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 /// The autoscaling-calculator model: `⌈λ·S/U⌉` instances, judged as an M/M/c queue.
@@ -506,55 +507,6 @@ enum EventKind {
     },
 }
 
-/// A scheduled event; the heap pops the smallest `(time, seq)` first.
-#[derive(Clone, Copy, Debug)]
-struct Event {
-    time: f64,
-    seq: u64,
-    kind: EventKind,
-}
-
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Event {}
-impl PartialOrd for Event {
-    #[inline(always)]
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-    // The heap compares with `<=`; spelled out so they inline even at `opt-level = "z"`.
-    #[inline(always)]
-    fn le(&self, other: &Self) -> bool {
-        self.cmp(other) != Ordering::Greater
-    }
-    #[inline(always)]
-    fn lt(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Less
-    }
-    #[inline(always)]
-    fn ge(&self, other: &Self) -> bool {
-        self.cmp(other) != Ordering::Less
-    }
-    #[inline(always)]
-    fn gt(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Greater
-    }
-}
-impl Ord for Event {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest event; ties in time are
-    /// broken by the sequence number, so the order never depends on the heap's internals.
-    #[inline(always)]
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
-
 /// A request waiting in the queue.
 #[derive(Clone, Copy, Debug)]
 struct Waiting {
@@ -643,7 +595,7 @@ pub struct QueueSim {
     service_rng: Rng,
     now: f64,
     seq: u64,
-    events: BinaryHeap<Event>,
+    events: BinaryHeap<Scheduled<EventKind>>,
     queue: VecDeque<Waiting>,
     busy: u32,
     fresh_server: u32,
@@ -715,10 +667,10 @@ impl QueueSim {
 
     fn schedule(&mut self, time: f64, kind: EventKind) {
         self.seq += 1;
-        self.events.push(Event {
+        self.events.push(Scheduled {
             time,
             seq: self.seq,
-            kind,
+            item: kind,
         });
     }
 
@@ -943,7 +895,7 @@ impl Simulation for QueueSim {
         self.last_t = ev.time;
         self.now = ev.time;
         self.last_departure = None;
-        match ev.kind {
+        match ev.item {
             EventKind::Arrival => self.on_arrival(),
             EventKind::Departure {
                 server,

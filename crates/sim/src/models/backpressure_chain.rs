@@ -48,12 +48,12 @@
 //! assert_eq!(r.modes.len(), 3);
 //! ```
 
+use crate::des::Scheduled;
 use crate::model::{Model, Simulation};
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::Rng;
 use crate::stats::quantile_sorted;
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
 
@@ -358,53 +358,6 @@ enum EventKind {
     CallTimeout { req: u32, hop: u8 },
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Event {
-    time: f64,
-    seq: u64,
-    kind: EventKind,
-}
-
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Event {}
-impl PartialOrd for Event {
-    #[inline(always)]
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-    // The heap compares with `<=`; spelled out so they inline even at `opt-level = "z"`.
-    #[inline(always)]
-    fn le(&self, other: &Self) -> bool {
-        self.cmp(other) != Ordering::Greater
-    }
-    #[inline(always)]
-    fn lt(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Less
-    }
-    #[inline(always)]
-    fn ge(&self, other: &Self) -> bool {
-        self.cmp(other) != Ordering::Less
-    }
-    #[inline(always)]
-    fn gt(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Greater
-    }
-}
-impl Ord for Event {
-    /// Reversed so the max-heap pops the earliest event; ties by sequence number.
-    #[inline(always)]
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
-
 #[derive(Clone, Debug, Default)]
 struct Hop {
     workers: u32,
@@ -583,7 +536,7 @@ pub struct ChainSim {
     now: f64,
     seq: u64,
     /// Arrivals and local-work completions.
-    events: BinaryHeap<Event>,
+    events: BinaryHeap<Scheduled<EventKind>>,
     /// Call timeouts of each hop, `(time, seq, req)`: every one is set `T_h` after the
     /// (non-decreasing) current time, so each hop's are already in order and a FIFO replaces
     /// the heap for them; [`ChainSim::step`] merges the five sources by `(time, seq)`, the very
@@ -679,7 +632,7 @@ impl ChainSim {
     }
 
     /// Take the earliest pending event (ties by sequence number).
-    fn pop_event(&mut self) -> Option<Event> {
+    fn pop_event(&mut self) -> Option<Scheduled<EventKind>> {
         // times are finite and ≥ +0, where `<` and `==` order as `total_cmp` does
         let (mut bt, mut bs, mut src) = match self.events.peek() {
             Some(e) => (e.time, e.seq, HOPS),
@@ -699,10 +652,10 @@ impl ChainSim {
             return self.events.pop();
         }
         let (time, seq, req) = self.timeouts_due[src].pop_front()?;
-        Some(Event {
+        Some(Scheduled {
             time,
             seq,
-            kind: EventKind::CallTimeout {
+            item: EventKind::CallTimeout {
                 req,
                 hop: src as u8,
             },
@@ -711,10 +664,10 @@ impl ChainSim {
 
     fn schedule(&mut self, time: f64, kind: EventKind) {
         self.seq += 1;
-        self.events.push(Event {
+        self.events.push(Scheduled {
             time,
             seq: self.seq,
-            kind,
+            item: kind,
         });
     }
 
@@ -1079,7 +1032,7 @@ impl Simulation for ChainSim {
         {
             self.recent_success.pop_front();
         }
-        match ev.kind {
+        match ev.item {
             EventKind::Arrival => self.on_arrival(),
             EventKind::LocalDone { req, hop } => self.on_local_done(req, hop as usize),
             EventKind::CallTimeout { req, hop } => self.on_call_timeout(req, hop as usize),

@@ -63,6 +63,7 @@
 //! assert!(r.strategies.iter().all(|s| s.efficiency > 0.0));
 //! ```
 
+use crate::des::Scheduled;
 use crate::model::{Model, Simulation};
 use crate::models::autoscaling_calculator::Mmc;
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
@@ -632,35 +633,6 @@ pub fn key_server(key: u32, n: u32) -> u32 {
 // The discrete-event simulation of one strategy
 // ---------------------------------------------------------------------------------------------
 
-/// A scheduled completion; the heap pops the smallest `(time, seq)` first.
-#[derive(Clone, Copy, Debug)]
-struct Departure {
-    time: f64,
-    seq: u64,
-    server: u32,
-}
-
-impl PartialEq for Departure {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Departure {}
-impl PartialOrd for Departure {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Departure {
-    /// Reversed for `BinaryHeap` (a max-heap); ties in time go by sequence number.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
-
 #[derive(Clone, Debug)]
 struct Server {
     /// Requests in the server, arrival order; the front one is in service.
@@ -690,7 +662,7 @@ pub struct LbSim {
     d: u32,
     rng: Rng,
     servers: Vec<Server>,
-    departures: BinaryHeap<Departure>,
+    departures: BinaryHeap<Scheduled<u32>>,
     seq: u64,
     next: u32,
     now: f64,
@@ -861,10 +833,10 @@ impl LbSim {
         self.max_in_server = self.max_in_server.max(s.queue.len() as u32);
         self.last_routed = Some(i as u32);
         self.seq += 1;
-        self.departures.push(Departure {
+        self.departures.push(Scheduled {
             time: end,
             seq: self.seq,
-            server: i as u32,
+            item: i as u32,
         });
     }
 
@@ -1027,7 +999,7 @@ impl LbSim {
             return false;
         };
         self.now = d.time;
-        self.on_departure(d.server);
+        self.on_departure(d.item);
         true
     }
 }

@@ -48,11 +48,11 @@
 //! assert_eq!((r.baseline.makespan_ms, r.makespan_ms), (16.0, 6.0));
 //! ```
 
+use crate::des::Scheduled;
 use crate::model::{Model, Simulation};
 use crate::params::{Knob, KnobKind, Params as ParamsTrait};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
 /// The work-stealing model.
@@ -582,35 +582,6 @@ enum EventKind {
     ProbeDone,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Event {
-    time: f64,
-    seq: u64,
-    worker: u32,
-    kind: EventKind,
-}
-
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Event {}
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Event {
-    /// Reversed so that `BinaryHeap` pops the earliest; ties by scheduling order.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
-
 /// What a worker is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -783,7 +754,7 @@ pub struct StealSim {
     rng: Rng,
     now: f64,
     seq: u64,
-    events: BinaryHeap<Event>,
+    events: BinaryHeap<Scheduled<(u32, EventKind)>>,
     deques: Vec<VecDeque<u32>>,
     queued_total: u64,
     state: Vec<WorkerState>,
@@ -868,11 +839,10 @@ impl StealSim {
 
     fn schedule(&mut self, time: f64, worker: usize, kind: EventKind) {
         self.seq += 1;
-        self.events.push(Event {
+        self.events.push(Scheduled {
             time,
             seq: self.seq,
-            worker: worker as u32,
-            kind,
+            item: (worker as u32, kind),
         });
     }
 
@@ -1182,15 +1152,13 @@ impl Simulation for StealSim {
         };
         self.now = ev.time;
         self.last.clear();
-        let w = ev.worker as usize;
-        match ev.kind {
+        let (worker, kind) = ev.item;
+        let w = worker as usize;
+        match kind {
             EventKind::Wake | EventKind::ProbeDone => self.free(w),
             EventKind::TaskDone => {
                 if let WorkerState::Running { task, .. } = self.state[w] {
-                    self.last.push(Happening::Finished {
-                        worker: ev.worker,
-                        task,
-                    });
+                    self.last.push(Happening::Finished { worker, task });
                 }
                 self.done += 1;
                 self.done_by[w] += 1;
