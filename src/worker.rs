@@ -2,7 +2,7 @@
 //! module web worker (`www/sim-worker.js`) from the `WebAssembly.Module` the page already
 //! compiled — no second download, no second copy of the core.
 //!
-//! Messages in: `{id, op: "run" | "trials" | "bench", slug, pairs: [[k, v], …], seed, trials, n}`.
+//! Messages in: `{id, op: "run" | "quick" | "trials" | "bench", slug, pairs: [[k, v], …], seed, trials, n}`.
 //! Replies: `{id, json}` with the exact JSON the CLI prints, or `{id, error}`.
 
 use js_sys::{Object, Reflect};
@@ -33,6 +33,7 @@ fn handle(data: &JsValue) -> Result<String, String> {
     let pairs: Vec<(String, String)> = serde_wasm_bindgen::from_value(pairs_js).unwrap_or_default();
     match op.as_str() {
         "run" => sim::run_json(&slug, &pairs, seed),
+        "quick" => sim::quick_json(&slug, &pairs, seed),
         "trials" => sim::trials_json(
             &slug,
             &pairs,

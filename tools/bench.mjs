@@ -73,28 +73,35 @@ for (const slug of slugs) {
   await page.goto(`${BASE}/widget/${slug}`);
   await page.waitForSelector(`[data-slug="${slug}"][aria-busy="false"] [data-metric] .value`);
   await page.evaluate(() => { window.__long = []; });
-  const times = await page.evaluate(async ({ slug }) => {
+  const times = await page.evaluate(async ({ slug, knob }) => {
     const sec = document.querySelector(`[data-slug="${slug}"]`);
-    // every widget: its first slider (registry-driven, no per-widget setup)
-    const input = sec.querySelector('.controls input[type=range]');
+    // every widget: its first slider (registry-driven, no per-widget setup), or KNOB=key's
+    const input = (knob && sec.querySelector(`.controls input[type=range][id$="-${knob}"]`)) || sec.querySelector('.controls input[type=range]');
     const step = Number(input.step) || 1, lo = Number(input.min), hi = Number(input.max), d = Number(input.value);
     const values = [];
     for (let k = 1; values.length < 40 && k < 400; k++) {
       for (const v of [d + k * step, d - k * step]) if (v >= lo && v <= hi && values.length < 40) values.push(v);
     }
     const text = () => [...sec.querySelectorAll('[data-metric]')].map((m) => m.textContent).join('|');
-    const ready = [], shown = [];
+    const ready = [], shown = [], complete = [];
     for (const v of values) {
       const before = text();
       input.value = String(v);
       const t0 = performance.now();
       input.dispatchEvent(new Event('input', { bubbles: true }));
       // a move too small to change any shown number (a log slider's step) is not a repaint
-      const t1 = await new Promise((res) => {
+      // ready: the new numbers are in the DOM; complete: and the widget is no longer busy (they
+      // differ only for a model with a quick first look, whose slow part follows)
+      let t1 = null, t1shown = null;
+      const t2 = await new Promise((res) => {
         let mo;
         const timer = setTimeout(() => { if (mo) mo.disconnect(); res(null); }, 2000);
         const check = () => {
-          if (text() !== before && sec.getAttribute('aria-busy') === 'false') {
+          if (t1 == null && text() !== before) {
+            t1 = performance.now();
+            requestAnimationFrame((t) => { t1shown = t; });
+          }
+          if (t1 != null && sec.getAttribute('aria-busy') === 'false') {
             clearTimeout(timer);
             res(performance.now());
             return true;
@@ -105,18 +112,21 @@ for (const slug of slugs) {
         mo = new MutationObserver(() => { if (check()) mo.disconnect(); });
         mo.observe(sec, { subtree: true, childList: true, characterData: true, attributes: true });
       });
-      if (t1 != null) {
+      if (t1 != null && t2 != null) {
         ready.push(t1 - t0);
-        shown.push((await new Promise((r) => requestAnimationFrame(r))) - t0);
+        complete.push(t2 - t0);
+        if (t1shown == null) await new Promise((r) => requestAnimationFrame(() => r()));
+        shown.push((t1shown ?? performance.now()) - t0);
       }
       await new Promise((r) => setTimeout(r, 30));
     }
-    return { ready, shown };
-  }, { slug });
+    return { ready, shown, complete, knob: input.id };
+  }, { slug, knob: process.env.KNOB });
   const longs = await page.evaluate(() => window.__long);
   if (!times.ready.length) { console.log(`  ${slug.padEnd(26)} (its first slider's smallest step changes no shown number)`); continue; }
-  const { ready, shown } = times;
-  console.log(`  ${slug.padEnd(26)} n=${String(ready.length).padStart(2)}  ready p50 ${f(quantile(ready, 0.5))} ms  p95 ${f(quantile(ready, 0.95))} ms   shown p50 ${f(quantile(shown, 0.5))} ms  p95 ${f(quantile(shown, 0.95))} ms   tasks > 50 ms: ${longs.length}${longs.length ? ` (max ${f(Math.max(...longs))} ms)` : ''}`);
+  const { ready, shown, complete } = times;
+  const later = complete.some((c, i) => c - ready[i] > 0.5) ? `   complete p50 ${f(quantile(complete, 0.5))} ms  p95 ${f(quantile(complete, 0.95))} ms` : '';
+  console.log(`  ${slug.padEnd(26)} n=${String(ready.length).padStart(2)}  ready p50 ${f(quantile(ready, 0.5))} ms  p95 ${f(quantile(ready, 0.95))} ms   shown p50 ${f(quantile(shown, 0.5))} ms  p95 ${f(quantile(shown, 0.95))} ms${later}   tasks > 50 ms: ${longs.length}${longs.length ? ` (max ${f(Math.max(...longs))} ms)` : ''}${process.env.KNOB ? `   [${times.knob}]` : ''}`);
 }
 
 // 4. while the live simulation plays

@@ -77,11 +77,24 @@ impl WidgetCtx {
     }
 }
 
+/// A memo key that is one particular `Rc`: equal only to itself (`Rc::ptr_eq`), never compared
+/// by content. It holds its `Rc`, so the address cannot be freed and handed to the next report
+/// while the key is kept — which a bare address (`Rc::as_ptr as usize`) allows, since
+/// `use_memo` drops its old value before computing the new one: same-sized reports then land
+/// on the same address and the memo wrongly keeps the old result.
+pub struct Same<T>(pub Rc<T>);
+
+impl<T> PartialEq for Same<T> {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0)
+    }
+}
+
 /// Parse the report inside the output once per new output.
 #[hook]
 pub fn use_report<R: DeserializeOwned + 'static>(ctx: &WidgetCtx) -> Option<Rc<R>> {
     let out = ctx.output.clone();
-    let memo = use_memo(out.as_ref().map(|o| Rc::as_ptr(o) as usize), move |_| {
+    let memo = use_memo(out.clone().map(Same), move |_| {
         // deserialise straight from the borrowed value: no copy of the report's JSON tree
         out.and_then(|o| R::deserialize(o.get("report")?).ok())
             .map(Rc::new)
@@ -130,8 +143,9 @@ struct RunsInner {
     inflight: std::cell::Cell<bool>,
     /// The newest key asked for (in flight, waiting or done): asking again for it is a no-op.
     asked: RefCell<Option<Key>>,
-    /// The key to run once the one in flight is done.
-    waiting: RefCell<Option<Key>>,
+    /// The key to run once the one in flight is done, and whether it wants the full run (after
+    /// its quick first look came back partial) rather than the quick one.
+    waiting: RefCell<Option<(Key, bool)>>,
     /// Where finished runs go (the host's state handle, refreshed every render).
     done: RefCell<Option<UseStateHandle<Option<Done>>>>,
 }
@@ -149,7 +163,7 @@ impl Runs {
             return;
         }
         *self.0.asked.borrow_mut() = Some(key.clone());
-        *self.0.waiting.borrow_mut() = Some(key);
+        *self.0.waiting.borrow_mut() = Some((key, false));
         self.pump(slug);
     }
 
@@ -158,16 +172,30 @@ impl Runs {
         if self.0.inflight.get() {
             return;
         }
-        let Some(key) = self.0.waiting.borrow_mut().take() else {
+        let Some((key, full)) = self.0.waiting.borrow_mut().take() else {
             return;
         };
         self.0.inflight.set(true);
         let (this, pairs, seed) = (self.clone(), key.0.clone(), key.1);
-        runner::request(slug, &pairs, seed, runner::Job::Run, move |res| {
+        // the quick look first: for most models it is the full run; for a model with a slow
+        // part it is the report without it, shown at once while the full run follows —
+        // unless the reader has moved on by then
+        let job = if full {
+            runner::Job::Run
+        } else {
+            runner::Job::Quick
+        };
+        runner::request(slug, &pairs, seed, job, move |res| {
             this.0.inflight.set(false);
             match res {
                 Ok(raw) => match serde_json::from_str::<serde_json::Value>(&raw) {
                     Ok(v) => {
+                        if v.get("partial").and_then(|p| p.as_bool()) == Some(true) {
+                            let mut waiting = this.0.waiting.borrow_mut();
+                            if waiting.is_none() {
+                                *waiting = Some((key.clone(), true));
+                            }
+                        }
                         if let Some(done) = this.0.done.borrow().as_ref() {
                             done.set(Some((key, Rc::new(v), Rc::new(raw))));
                         }
@@ -327,10 +355,11 @@ fn BuiltHost(props: &BuiltProps) -> Html {
     let state = use_reducer(|| initial_state(w, mode, iq.as_deref()));
     let done = use_state(|| None::<Done>);
     *state.runs.0.done.borrow_mut() = Some(done.clone());
-    // busy: the report shown is not for the current settings (or there is none yet)
-    let busy = done
-        .as_ref()
-        .is_none_or(|(key, _, _)| key.0 != state.pairs || key.1 != state.seed);
+    // busy: the report shown is not for the current settings (or there is none yet), or is
+    // only its quick first look
+    let busy = done.as_ref().is_none_or(|(key, v, _)| {
+        key.0 != state.pairs || key.1 != state.seed || v.get("partial").is_some()
+    });
     let output = done.as_ref().map(|(_, v, raw)| (v.clone(), raw.clone()));
     let writes_url = props.initial_query.is_none();
     let prefix = (mode == Mode::Inline).then(|| format!("{}.", w.slug));

@@ -16,6 +16,8 @@ use web_sys::{MessageEvent, Worker};
 pub enum Job {
     /// One run.
     Run,
+    /// The model's quick first look, or the full run if it has none (see `sim::quick_json`).
+    Quick,
     /// A batch of seeded trials.
     Trials(u32),
     /// The core benchmark, `n` rounds (replies `{ms, check}`).
@@ -193,6 +195,7 @@ pub fn request(
     };
     let (op, n) = match job {
         Job::Run => ("run", 0),
+        Job::Quick => ("quick", 0),
         Job::Trials(n) => ("trials", n),
         Job::Bench(n) => ("bench", n),
     };
@@ -208,6 +211,7 @@ pub fn request(
     let (slug_s, pairs_v) = (slug.to_string(), pairs.to_vec());
     let fallback: Box<dyn FnOnce() -> Result<String, String>> = Box::new(move || match job {
         Job::Run => sim::run_json(&slug_s, &pairs_v, seed),
+        Job::Quick => sim::quick_json(&slug_s, &pairs_v, seed),
         Job::Trials(n) => sim::trials_json(&slug_s, &pairs_v, seed, n),
         Job::Bench(n) => Ok(format!(
             "{{\"ms\":null,\"check\":{}}}",

@@ -3,7 +3,7 @@
 //! Little's-law optimum, time series, and the chosen limiter played live.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, WidgetCtx};
+use crate::chrome::host::{use_report, Same, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::adaptive_concurrency::{
@@ -51,7 +51,7 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.as_ref().map(|r| Rc::as_ptr(r) as usize), {
+    let charts = use_memo(report.clone().map(Same), {
         let report = report.clone();
         let p = p.clone();
         move |_| report.as_ref().map(|r| charts(r, &p))

@@ -3,11 +3,11 @@
 //! all three, and the chain played live with each hop's workers and queue.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, WidgetCtx};
+use crate::chrome::host::{use_report, Same, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::backpressure_chain::{
-    ChainSim, ChainSnapshot, Mode, ModeRun, Params, Report, HOP_NAMES,
+    ChainSim, ChainSnapshot, Mode, ModeRun, Params, Report, SweepSeries, HOP_NAMES,
 };
 use std::rc::Rc;
 use yew::prelude::*;
@@ -34,10 +34,20 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let chart = use_memo(report.as_ref().map(|r| Rc::as_ptr(r) as usize), {
+    // a quick first look comes without the sweep (see `BackpressureChain::run_quick`): draw the
+    // last sweep, marked as updating, until the full run brings the new one
+    let last_sweep = use_mut_ref(Vec::<SweepSeries>::new);
+    let chart = use_memo(report.clone().map(Same), {
         let report = report.clone();
         let offered = p.offered_rate;
-        move |_| report.as_ref().map(|r| goodput_chart(r, offered))
+        move |_| {
+            let r = report.as_ref()?;
+            let updating = r.sweep.is_empty();
+            if !updating {
+                *last_sweep.borrow_mut() = r.sweep.clone();
+            }
+            Some(goodput_chart(r, &last_sweep.borrow(), updating, offered))
+        }
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Computing…"}</p> };
@@ -139,9 +149,8 @@ fn mode_row(m: &ModeRun) -> Html {
     }
 }
 
-fn goodput_chart(r: &Report, offered: f64) -> Rc<ChartSpec> {
-    let mut series: Vec<Series> = r
-        .sweep
+fn goodput_chart(r: &Report, sweep: &[SweepSeries], updating: bool, offered: f64) -> Rc<ChartSpec> {
+    let mut series: Vec<Series> = sweep
         .iter()
         .map(|s| {
             Series::new(
@@ -152,8 +161,7 @@ fn goodput_chart(r: &Report, offered: f64) -> Rc<ChartSpec> {
             )
         })
         .collect();
-    let x1 = r
-        .sweep
+    let x1 = sweep
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0))
         .fold(r.capacity, f64::max)
@@ -174,7 +182,11 @@ fn goodput_chart(r: &Report, offered: f64) -> Rc<ChartSpec> {
         vec![(0.0, 0.0), (r.capacity, r.capacity), (x1, r.capacity)],
     ));
     Rc::new(ChartSpec {
-        title: "Goodput vs offered load".into(),
+        title: if updating {
+            "Goodput vs offered load (sweep updating…)".into()
+        } else {
+            "Goodput vs offered load".into()
+        },
         x_label: "offered load (req/s)".into(),
         y_label: "goodput (req/s)".into(),
         y_min: Some(0.0),

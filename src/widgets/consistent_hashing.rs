@@ -2,7 +2,7 @@
 //! change moves, and how load spread shrinks with virtual nodes.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, WidgetCtx};
+use crate::chrome::host::{use_report, Same, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use sim::models::consistent_hashing::{Params, Report};
 use std::f64::consts::TAU;
@@ -39,7 +39,7 @@ pub fn View(props: &Props) -> Html {
     let report = use_report::<Report>(ctx);
     let theme = use_context::<crate::chrome::theme::Theme>()
         .unwrap_or(crate::chrome::theme::Theme { dark: false });
-    let charts = use_memo(report.as_ref().map(|r| Rc::as_ptr(r) as usize), {
+    let charts = use_memo(report.clone().map(Same), {
         let (report, vnodes) = (report.clone(), p.vnodes);
         move |_| {
             report

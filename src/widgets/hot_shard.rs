@@ -2,7 +2,7 @@
 //! celebrity key's server, the floor no placement can beat, and what splitting the key buys.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, WidgetCtx};
+use crate::chrome::host::{use_report, Same, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use sim::models::hot_shard::{Params, PlacementReport, Report, SweepPoint};
 use std::rc::Rc;
@@ -53,7 +53,7 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.as_ref().map(|r| Rc::as_ptr(r) as usize), {
+    let charts = use_memo(report.clone().map(Same), {
         let (report, skew, split) = (report.clone(), p.skew, p.split);
         move |_| {
             report.as_ref().map(|r| {

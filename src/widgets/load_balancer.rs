@@ -3,7 +3,7 @@
 //! measurement, the selected strategy's queues played live, and balls into bins.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, WidgetCtx};
+use crate::chrome::host::{use_report, Same, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::load_balancer::{LbSim, LbSnapshot, Params, Report, Strategy, StrategyResult};
@@ -86,7 +86,7 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.as_ref().map(|r| Rc::as_ptr(r) as usize), {
+    let charts = use_memo(report.clone().map(Same), {
         let (report, p) = (report.clone(), p.clone());
         move |_| {
             report.as_ref().map(|r| {

@@ -2,7 +2,7 @@
 //! the load it sends with and without the fixes, each fix alone, and the start-up played live.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, WidgetCtx};
+use crate::chrome::host::{use_report, Same, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::thundering_herd::{
@@ -33,7 +33,7 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let chart = use_memo(report.as_ref().map(|r| Rc::as_ptr(r) as usize), {
+    let chart = use_memo(report.clone().map(Same), {
         let (report, ttl) = (report.clone(), p.ttl_s);
         move |_| report.as_ref().map(|r| load_chart(r, ttl))
     });

@@ -80,3 +80,30 @@ test('backpressure-chain: the live chain plays, steps and resets', async ({ page
   await expect(status).toContainText('0 arrived');
   expect(problems()).toEqual([]);
 });
+
+test('backpressure-chain: a knob that changes the sweep shows the new numbers first, then the new sweep', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto(`/widget/${slug}`);
+  await ready(page);
+  const chart = page.locator(`[data-slug="${slug}"] canvas[aria-label^="Goodput vs offered load"]`);
+  await expect(chart).toHaveAttribute('aria-label', /^Goodput vs offered load(?! \(sweep updating)/);
+  const before = await metricText(page, 'goodput');
+  // every label the chart carries from here on
+  await page.evaluate((slug) => {
+    window.__labels = [];
+    const sec = document.querySelector(`[data-slug="${slug}"]`);
+    new MutationObserver(() => {
+      for (const c of sec.querySelectorAll('canvas[aria-label^="Goodput vs offered load"]')) window.__labels.push(c.getAttribute('aria-label'));
+    }).observe(sec, { subtree: true, attributes: true, childList: true });
+  }, slug);
+  const slider = page.locator(`#w-${slug}-db_capacity`);
+  await slider.fill('130');
+  await expect.poll(() => metricText(page, 'goodput'), { timeout: 15_000 }).not.toBe(before);
+  await ready(page);
+  // the full run followed the quick look: the chart is the new sweep, not the old one marked
+  await expect(chart).not.toHaveAttribute('aria-label', /sweep updating/);
+  // and the quick look was shown on the way (the old sweep, marked as updating)
+  const labels = await page.evaluate(() => window.__labels);
+  expect(labels.some((l) => l.includes('sweep updating'))).toBe(true);
+  expect(problems()).toEqual([]);
+});

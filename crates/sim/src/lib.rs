@@ -39,6 +39,16 @@ pub fn run_json(slug: &str, pairs: &[(String, String)], seed: u64) -> Result<Str
     to_json(&(m.run)(slug, pairs, seed))
 }
 
+/// The quick first look of a built model ([`model::Model::run_quick`]) as JSON, marked
+/// `"partial": true`; the full run's JSON ([`run_json`]) when the model has no quicker look.
+pub fn quick_json(slug: &str, pairs: &[(String, String)], seed: u64) -> Result<String, String> {
+    let m = built(slug)?;
+    match (m.quick)(slug, pairs, seed) {
+        Some(out) => to_json(&out),
+        None => to_json(&(m.run)(slug, pairs, seed)),
+    }
+}
+
 /// Run `trials` seeded trials of a built model and return the [`model::TrialsOutput`] as JSON.
 pub fn trials_json(
     slug: &str,
@@ -61,4 +71,48 @@ fn to_json<T: serde::Serialize>(x: &T) -> Result<String, String> {
     // through Value: its maps are sorted, so key order never depends on struct layout
     let v = serde_json::to_value(x).map_err(|e| e.to_string())?;
     serde_json::to_string(&v).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every built model: its quick look is either the full run, or marked partial and, but for
+    /// the parts it leaves empty, the same params, notices and seed.
+    #[test]
+    fn a_quick_look_is_the_full_run_or_says_it_is_partial() {
+        let pairs = vec![("nonsense".to_string(), "1".to_string())];
+        for w in registry::built() {
+            let full: serde_json::Value =
+                serde_json::from_str(&run_json(w.slug, &pairs, 3).unwrap()).unwrap();
+            let quick: serde_json::Value =
+                serde_json::from_str(&quick_json(w.slug, &pairs, 3).unwrap()).unwrap();
+            assert!(
+                full.get("partial").is_none(),
+                "{}: a full run says nothing",
+                w.slug
+            );
+            if quick.get("partial").is_some() {
+                assert_eq!(quick["partial"], true);
+                for k in ["params", "notices", "seed", "slug"] {
+                    assert_eq!(quick[k], full[k], "{}: {k}", w.slug);
+                }
+            } else {
+                assert_eq!(quick, full, "{}", w.slug);
+            }
+        }
+    }
+
+    #[test]
+    fn backpressure_has_a_quick_look_until_its_sweep_is_remembered() {
+        std::thread::spawn(|| {
+            let pairs = vec![("db_capacity".to_string(), "120".to_string())];
+            let q = quick_json("backpressure-chain", &pairs, 9).unwrap();
+            assert!(q.contains("\"partial\":true"));
+            let full = run_json("backpressure-chain", &pairs, 9).unwrap();
+            assert_eq!(quick_json("backpressure-chain", &pairs, 9).unwrap(), full);
+        })
+        .join()
+        .unwrap();
+    }
 }

@@ -29,6 +29,14 @@ pub trait Model: 'static {
 
     /// The headline numbers of a report, by name, for trial distributions and summaries.
     fn headline(report: &Self::Report) -> Vec<(&'static str, f64)>;
+
+    /// A first look, quicker than [`Model::run`], for a model whose run has one slow part that
+    /// a knob move need not wait for (a sweep, say): the report with that part left empty, or
+    /// `None` when the full run is about as quick (the default). The app shows it at once and
+    /// asks for the full run behind it; the CLI, exports and tests see only full runs.
+    fn run_quick(_params: &Self::Params, _seed: u64) -> Option<Self::Report> {
+        None
+    }
 }
 
 /// A system with time that can be advanced and drawn.
@@ -63,6 +71,10 @@ pub struct RunOutput {
     pub notices: Vec<Notice>,
     /// The model's report.
     pub report: Value,
+    /// `true` for a first look ([`Model::run_quick`]) with its slow part still to come; never
+    /// printed for a full run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 /// A batch of independent trials: the distribution of each headline metric.
@@ -103,6 +115,9 @@ pub struct ModelEntry {
     pub run: fn(slug: &str, pairs: &[Pair], seed: u64) -> RunOutput,
     /// Run `trials` times with derived seeds and summarise the headline metrics.
     pub trials: fn(slug: &str, pairs: &[Pair], seed: u64, trials: u32) -> TrialsOutput,
+    /// The model's quick first look ([`Model::run_quick`]), marked `partial`, if it has one
+    /// for these params.
+    pub quick: fn(slug: &str, pairs: &[Pair], seed: u64) -> Option<RunOutput>,
 }
 
 impl ModelEntry {
@@ -115,6 +130,7 @@ impl ModelEntry {
             validate: validate_erased::<M>,
             run: run_erased::<M>,
             trials: trials_erased::<M>,
+            quick: quick_erased::<M>,
         }
     }
 }
@@ -131,12 +147,30 @@ fn validate_erased<M: Model>(pairs: &[(String, String)]) -> (Vec<(String, String
 fn run_erased<M: Model>(slug: &str, pairs: &[(String, String)], seed: u64) -> RunOutput {
     let (p, notices) = params::from_pairs::<M::Params>(pairs, &[]);
     let report = M::run(&p, seed);
+    output::<M>(slug, seed, &p, notices, &report, false)
+}
+
+fn quick_erased<M: Model>(slug: &str, pairs: &[(String, String)], seed: u64) -> Option<RunOutput> {
+    let (p, notices) = params::from_pairs::<M::Params>(pairs, &[]);
+    let report = M::run_quick(&p, seed)?;
+    Some(output::<M>(slug, seed, &p, notices, &report, true))
+}
+
+fn output<M: Model>(
+    slug: &str,
+    seed: u64,
+    p: &M::Params,
+    notices: Vec<Notice>,
+    report: &M::Report,
+    partial: bool,
+) -> RunOutput {
     RunOutput {
         slug: slug.to_string(),
         seed,
-        params: serde_json::to_value(&p).unwrap_or(Value::Null),
+        params: serde_json::to_value(p).unwrap_or(Value::Null),
         notices,
-        report: serde_json::to_value(&report).unwrap_or(Value::Null),
+        report: serde_json::to_value(report).unwrap_or(Value::Null),
+        partial,
     }
 }
 

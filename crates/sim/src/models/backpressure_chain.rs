@@ -1200,24 +1200,18 @@ impl Model for BackpressureChain {
 
     fn run(params: &Params, seed: u64) -> Report {
         let p = params.sanitised();
-        let cap = p.db_capacity;
-        let modes = run_modes(&p, p.offered_rate, p.duration_s, seed);
-        let selected = modes
-            .iter()
-            .find(|m| m.mode == p.mode)
-            .cloned()
-            .unwrap_or_else(|| modes[0].clone());
-        let (sweep, sweep_d) = sweep_for(&p, seed);
-        let notes = findings(&p, &modes, sweep_d);
-        Report {
-            capacity: cap,
-            goodput_bound: p.offered_rate.min(cap),
-            selected,
-            modes,
-            sweep,
-            sweep_duration_s: sweep_d,
-            notes,
+        let sweep = sweep_for(&p, seed);
+        report(&p, seed, sweep)
+    }
+
+    /// Without the goodput sweep (nine tenths of the work) unless it is remembered: capacity,
+    /// queue size, timeouts and duration all change every point of it.
+    fn run_quick(params: &Params, seed: u64) -> Option<Report> {
+        let p = params.sanitised();
+        if remembered_sweep(&p, seed).is_some() {
+            return None;
         }
+        Some(report(&p, seed, (Vec::new(), sweep_shortest_duration(&p))))
     }
 
     fn headline(r: &Report) -> Vec<(&'static str, f64)> {
@@ -1231,6 +1225,34 @@ impl Model for BackpressureChain {
 }
 
 /// Plain-language findings, all measured.
+/// The report of sanitised `p` with this sweep (and its shortest point duration).
+fn report(p: &Params, seed: u64, (sweep, sweep_d): (Vec<SweepSeries>, f64)) -> Report {
+    let modes = run_modes(p, p.offered_rate, p.duration_s, seed);
+    let selected = modes
+        .iter()
+        .find(|m| m.mode == p.mode)
+        .cloned()
+        .unwrap_or_else(|| modes[0].clone());
+    let notes = findings(p, &modes, sweep_d);
+    Report {
+        capacity: p.db_capacity,
+        goodput_bound: p.offered_rate.min(p.db_capacity),
+        selected,
+        modes,
+        sweep,
+        sweep_duration_s: sweep_d,
+        notes,
+    }
+}
+
+/// The shortest duration of a sweep point of sanitised `p` (what [`sweep`] reports with it).
+fn sweep_shortest_duration(p: &Params) -> f64 {
+    SWEEP
+        .iter()
+        .map(|&f| sweep_duration(p, (f * p.db_capacity).clamp(RATE_MIN, RATE_MAX)))
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// Goodput against offered load for every mode, and the shortest sweep duration used.
 fn sweep(p: &Params, seed: u64) -> (Vec<SweepSeries>, f64) {
     let cap = p.db_capacity;
@@ -1265,21 +1287,29 @@ thread_local! {
 /// capacity), so moving those two knobs — the ones a reader drags most — re-runs only the three
 /// main runs, about a tenth of the work.
 fn sweep_for(p: &Params, seed: u64) -> (Vec<SweepSeries>, f64) {
-    let key = Params {
+    if let Some(out) = remembered_sweep(p, seed) {
+        return out;
+    }
+    let out = sweep(p, seed);
+    SWEEP_MEMO.with(|memo| *memo.borrow_mut() = Some((sweep_key(p), seed, out.clone())));
+    out
+}
+
+/// What the sweep of sanitised `p` depends on: all but the offered load and the mode.
+fn sweep_key(p: &Params) -> Params {
+    Params {
         offered_rate: 0.0,
         mode: Mode::None,
         ..p.clone()
-    };
-    SWEEP_MEMO.with(|memo| {
-        let mut memo = memo.borrow_mut();
-        if let Some((k, s, out)) = &*memo {
-            if *k == key && *s == seed {
-                return out.clone();
-            }
-        }
-        let out = sweep(p, seed);
-        *memo = Some((key, seed, out.clone()));
-        out
+    }
+}
+
+/// The remembered sweep, if it is the one of sanitised `p` and `seed`.
+fn remembered_sweep(p: &Params, seed: u64) -> Option<(Vec<SweepSeries>, f64)> {
+    let key = sweep_key(p);
+    SWEEP_MEMO.with(|memo| match &*memo.borrow() {
+        Some((k, s, out)) if *k == key && *s == seed => Some(out.clone()),
+        _ => None,
     })
 }
 
@@ -1609,6 +1639,40 @@ mod tests {
             let shares = r.success_share + r.rejected_share + r.timeout_share;
             prop_assert!(r.arrivals == 0 || (shares - 1.0).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn the_quick_look_is_the_full_report_less_its_sweep() {
+        // a fresh thread: nothing remembered yet
+        std::thread::spawn(|| {
+            let p = Params {
+                queue_size: 7,
+                ..Params::default()
+            };
+            let quick = BackpressureChain::run_quick(&p, 5).expect("no sweep remembered yet");
+            let full = BackpressureChain::run(&p, 5);
+            assert!(quick.sweep.is_empty() && !full.sweep.is_empty());
+            assert_eq!(
+                Report {
+                    sweep: full.sweep.clone(),
+                    ..quick
+                },
+                full
+            );
+            // now the sweep is remembered, the full run is as quick: no first look
+            assert!(BackpressureChain::run_quick(&p, 5).is_none());
+            let other_load = Params {
+                offered_rate: 60.0,
+                ..p.clone()
+            };
+            assert!(BackpressureChain::run_quick(&other_load, 5).is_none());
+            assert!(
+                BackpressureChain::run_quick(&p, 6).is_some(),
+                "another seed, another sweep"
+            );
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
