@@ -1,6 +1,5 @@
 // cache (book page 25): the reference numbers on screen, against theory; controls; the live cache.
 import { test, expect } from '@playwright/test';
-import fs from 'node:fs';
 import { runCli, watchConsole, metricText } from './helpers.mjs';
 
 const slug = 'cache';
@@ -72,15 +71,3 @@ test('cache: the live cache steps, plays and resets', async ({ page }) => {
   expect(problems()).toEqual([]);
 });
 
-for (const [knobs, seed] of [[{}, 1], [{ policy: 'ttl', ttl_s: '0.5', write_fraction: '0.2', zipf_s: '1.1', cache_size: '50' }, 42]]) {
-  test(`cache ${JSON.stringify(knobs)} seed ${seed}: browser export = CLI output`, async ({ page }) => {
-    const q = new URLSearchParams({ ...knobs, seed: String(seed) });
-    await page.goto(`/widget/${slug}?${q}`);
-    await ready(page);
-    await expect(page.getByRole('button', { name: 'Export JSON' })).toBeEnabled();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
-    const browser = fs.readFileSync(await download.path(), 'utf8');
-    const args = ['run', slug, '--seed', String(seed), ...Object.entries(knobs).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
-    expect(browser).toBe(runCli(args));
-  });
-}

@@ -1,7 +1,6 @@
 // The load-balancer widget: its reference numbers on screen, controls that change them, the
 // live queues, and a clean console.
 import { test, expect } from '@playwright/test';
-import fs from 'node:fs';
 import { runCli, watchConsole, metricText } from './helpers.mjs';
 
 const slug = 'load-balancer';
@@ -99,17 +98,3 @@ test('load-balancer: garbage in the URL is clamped with a notice', async ({ page
   expect(problems()).toEqual([]);
 });
 
-// Same seed and params: the browser's (wasm) export is the CLI's (native) output, byte for byte,
-// including the heavy-tailed, bursty, mixed-speed and fault paths (libm everywhere).
-for (const [knobs, seed] of [[{}, 1], [{ speeds: 'mixed', arrivals: 'bursty', service: 'pareto', fault: 'slow', servers: '12', d: '3', requests: '6000' }, 42], [{ service: 'lognormal', zipf: '1.3', keys: '50', strategy: 'hash' }, 7]]) {
-  test(`load-balancer ${JSON.stringify(knobs)} seed ${seed}: browser export = CLI output`, async ({ page }) => {
-    const q = new URLSearchParams({ ...knobs, seed: String(seed) });
-    await page.goto(`/widget/${slug}?${q}`);
-    await ready(page);
-    await expect(page.getByRole('button', { name: 'Export JSON' })).toBeEnabled();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
-    const browser = fs.readFileSync(await download.path(), 'utf8');
-    const args = ['run', slug, '--seed', String(seed), ...Object.entries(knobs).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
-    expect(browser).toBe(runCli(args));
-  });
-}

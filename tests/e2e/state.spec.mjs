@@ -14,6 +14,17 @@ const cases = [
   ['consistent-hashing', { hash: 'fast', placement: 'jump', nodes: '10', remove: '4' }, 1],
   ['autoscaling-calculator', { arrival_rate: '40', service_ms: '120', target_util: '80', sim_requests: '20000' }, 77],
   ['autoscaling-calculator', {}, 1],
+  // the heavy-tailed, bursty, mixed-speed and fault paths too (libm everywhere)
+  ['cache', {}, 1],
+  ['cache', { policy: 'ttl', ttl_s: '0.5', write_fraction: '0.2', zipf_s: '1.1', cache_size: '50' }, 42],
+  ['load-balancer', {}, 1],
+  ['load-balancer', { speeds: 'mixed', arrivals: 'bursty', service: 'pareto', fault: 'slow', servers: '12', d: '3', requests: '6000' }, 42],
+  ['load-balancer', { service: 'lognormal', zipf: '1.3', keys: '50', strategy: 'hash' }, 7],
+  ['replication-lag', {}, 1],
+  ['replication-lag', { replicas: '4', lag_dist: 'lognormal', lag_sigma: '2', policy: 'session', pause_for_s: '3' }, 42],
+  ['thundering-herd', {}, 1],
+  ['thundering-herd', { instances: '120', rate: '1500', zipf: '0.6', jitter: 'false', db_ms: '150' }, 42],
+  ['work-stealing', { workers: '7', tasks: '3000', sizes: 'pareto', placement: 'zipf', skew: '1.5', policy: 'half_random', steal_cost_ms: '0.02' }, 5],
 ];
 for (const [slug, knobs, seed] of cases) {
   test(`${slug} ${JSON.stringify(knobs)} seed ${seed}: browser export = CLI output, byte for byte`, async ({ page }) => {

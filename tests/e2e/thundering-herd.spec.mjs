@@ -1,6 +1,5 @@
 // thundering-herd (book page 22): the reference numbers on screen, a control, the live fleet.
 import { test, expect } from '@playwright/test';
-import fs from 'node:fs';
 import { runCli, watchConsole, metricText } from './helpers.mjs';
 
 const slug = 'thundering-herd';
@@ -82,15 +81,3 @@ test('thundering-herd: garbage in the URL is clamped with a notice', async ({ pa
   expect(problems()).toEqual([]);
 });
 
-for (const [knobs, seed] of [[{}, 1], [{ instances: '120', rate: '1500', zipf: '0.6', jitter: 'false', db_ms: '150' }, 42]]) {
-  test(`thundering-herd ${JSON.stringify(knobs)} seed ${seed}: browser export = CLI output`, async ({ page }) => {
-    const q = new URLSearchParams({ ...knobs, seed: String(seed) });
-    await page.goto(`/widget/${slug}?${q}`);
-    await ready(page);
-    await expect(page.getByRole('button', { name: 'Export JSON' })).toBeEnabled();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
-    const browser = fs.readFileSync(await download.path(), 'utf8');
-    const args = ['run', slug, '--seed', String(seed), ...Object.entries(knobs).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
-    expect(browser).toBe(runCli(args));
-  });
-}

