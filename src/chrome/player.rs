@@ -118,6 +118,10 @@ pub struct PlayerProps {
     /// Status text (e.g. simulated time), announced politely.
     #[prop_or_default]
     pub status: AttrValue,
+    /// How each speed is named in the menu, when "k×" (simulated seconds per real second) is not
+    /// the natural unit — "4 req/s", say; one per speed, else "k×" is used.
+    #[prop_or_default]
+    pub labels: Vec<AttrValue>,
     /// Unique id prefix.
     pub id_prefix: AttrValue,
 }
@@ -151,7 +155,13 @@ pub fn Player(props: &PlayerProps) -> Html {
             <button type="button" onclick={reset}>{"Reset"}</button>
             <label for={sid.clone()} class="speed">{"Speed"}</label>
             <select id={sid} onchange={speed_change}>
-                { for p.speeds.iter().map(|s| html! { <option value={s.to_string()} selected={(*s - p.speed).abs() < 1e-9}>{ format!("{s}×") }</option> }) }
+                { for p.speeds.iter().enumerate().map(|(i, s)| {
+                    let label = match p.labels.get(i) {
+                        Some(l) if p.labels.len() == p.speeds.len() => l.to_string(),
+                        _ => format!("{s}×"),
+                    };
+                    html! { <option value={s.to_string()} selected={(*s - p.speed).abs() < 1e-9}>{ label }</option> }
+                }) }
             </select>
             <span class="status" aria-live="polite">{ p.status.clone() }</span>
         </div>
@@ -196,9 +206,20 @@ impl<S: 'static, K: 'static> LiveSim<S, K> {
 
     /// The transport bar for this simulation.
     pub fn player(&self, speeds: Vec<f64>, status: String, id: AttrValue) -> Html {
+        self.player_labelled(speeds, Vec::new(), status, id)
+    }
+
+    /// [`LiveSim::player`] with a name for each speed in the menu (see [`PlayerProps::labels`]).
+    pub fn player_labelled(
+        &self,
+        speeds: Vec<f64>,
+        labels: Vec<AttrValue>,
+        status: String,
+        id: AttrValue,
+    ) -> Html {
         let speed = self.speed.clone();
         html! {
-            <Player running={*self.running} speed={*self.speed} {speeds} on_toggle={self.toggle.clone()}
+            <Player running={*self.running} speed={*self.speed} {speeds} {labels} on_toggle={self.toggle.clone()}
                 on_step={self.step.clone()} on_reset={self.reset.clone()}
                 on_speed={Callback::from(move |v: f64| speed.set(v))} {status} id_prefix={id} />
         }

@@ -206,9 +206,23 @@ fn LiveCache(props: &LiveProps) -> Html {
     );
     // simulated seconds per real second, chosen so that about 1, 4, 20, 100 and 1000 requests
     // play each second
-    let speeds: Vec<f64> = [1.0, 4.0, 20.0, 100.0, 1000.0]
+    const PER_SECOND: [f64; 5] = [1.0, 4.0, 20.0, 100.0, 1000.0];
+    let speeds: Vec<f64> = PER_SECOND
         .iter()
         .map(|k| nice(k / params.rate.max(1.0)))
+        .collect();
+    // named by what the reader sees: about so many requests a second
+    let labels: Vec<AttrValue> = speeds
+        .iter()
+        .map(|s| {
+            let v = s * params.rate.max(1.0);
+            let v = if v >= 1.0 {
+                int(v.round() as u64)
+            } else {
+                sig3(v)
+            };
+            format!("≈ {v} req/s").into()
+        })
         .collect();
     let s: &CacheSnapshot = &live.snap;
     let c = &s.counters;
@@ -220,7 +234,7 @@ fn LiveCache(props: &LiveProps) -> Html {
     html! {
         <section class="live" aria-label="Live simulation">
             <h3>{"The cache, request by request"}</h3>
-            { live.player(speeds, format!("t = {:.3} s · {} requests · {} hits", s.t.max(live.clock), int(u64::from(s.processed)), int(u64::from(c.hits))), id.clone()) }
+            { live.player_labelled(speeds, labels, format!("t = {:.3} s · {} requests · {} hits", s.t.max(live.clock), int(u64::from(s.processed)), int(u64::from(c.hits))), id.clone()) }
             { cache_svg(s) }
             <p class="ca-legend muted">{ match s.policy {
                 Policy::Lfu => "Blue: a fresh copy; red: a stale one. Under each key: its use count since it entered (×n). The next victim is last.",
