@@ -190,12 +190,18 @@ impl Runs {
             match res {
                 Ok(raw) => match serde_json::from_str::<serde_json::Value>(&raw) {
                     Ok(v) => {
-                        if v.get("partial").and_then(|p| p.as_bool()) == Some(true) {
-                            let mut waiting = this.0.waiting.borrow_mut();
-                            if waiting.is_none() {
-                                *waiting = Some((key.clone(), true));
+                        let partial = v.get("partial").and_then(|p| p.as_bool()) == Some(true);
+                        let mut waiting = this.0.waiting.borrow_mut();
+                        match &*waiting {
+                            // a quick look: the full run follows unless the reader moved on
+                            None if partial => *waiting = Some((key.clone(), true)),
+                            // asked again for this very key meanwhile (A → B → A): this answers it
+                            Some((k, false)) if *k == key => {
+                                *waiting = partial.then(|| (key.clone(), true))
                             }
+                            _ => {}
                         }
+                        drop(waiting);
                         if let Some(done) = this.0.done.borrow().as_ref() {
                             done.set(Some((key, Rc::new(v), Rc::new(raw))));
                         }
