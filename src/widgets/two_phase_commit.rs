@@ -86,7 +86,7 @@ pub fn View(props: &Props) -> Html {
         <dl class="metrics">
             { metric("outcome", "Outcome", s.decision.clone(), Some(s.participants.iter().enumerate().map(|(i, q)| format!("P{} {}", i + 1, q.outcome)).collect::<Vec<_>>().join(" · ")), if s.decision == "commit" || s.decision == "abort" { Tone::Plain } else { Tone::Bad }) }
             { metric("max_blocked", "Longest wait holding locks", blocked_text, Some(if s.blocked_forever { "still prepared and undecided at the end".into() } else { "prepared, undecided".into() }), if s.max_blocked_ms > r.block_x_ms { Tone::Bad } else { Tone::Good }) }
-            { metric("latency", "All participants decided after", ms(s.latency_ms), Some(format!("failure-free theory {} one-way delays", if r.protocol == Protocol::Paxos { r.theory.paxos_delays } else { r.theory.two_pc_delays })), Tone::Plain) }
+            { metric("latency", "All participants decided after", ms(s.latency_ms), Some({ let d = if r.protocol == Protocol::Paxos { r.theory.paxos_delays } else { r.theory.two_pc_delays }; format!("failure-free: {d} hops = {}", ms(Some(f64::from(d) * p.latency_ms))) }), Tone::Plain) }
             { metric("messages", "Messages", int(u64::from(s.messages)), Some(format!("failure-free theory {} · lost {}", theory_msgs, s.lost)), Tone::Plain) }
             { metric("atomic", "Atomic and valid", if s.atomic && s.valid && s.paxos_safe { "yes".into() } else { "NO".into() }, Some("no split decision; commit only on all yes".into()), if s.atomic && s.valid { Tone::Good } else { Tone::Bad }) }
             if let Some(b) = batch {
@@ -109,7 +109,7 @@ pub fn View(props: &Props) -> Html {
         <section class="explain">
             <h3>{"What you are looking at"}</h3>
             <p>{"One transaction touches several participants; atomic commit makes them all commit or all abort. In two-phase commit the coordinator asks each to prepare; a participant that answers yes has promised to commit if told to, so from then on it keeps its locks and may not decide alone. If the coordinator vanishes after collecting the votes, nobody else knows whether it logged commit: the prepared participants wait. Paxos Commit (Gray and Lamport, 2006) writes each vote to a small group of acceptors instead of to the coordinator alone. When the decision does not come, any participant can run Paxos over those acceptors, read the votes back and finish the transaction — commit if every vote was yes and got recorded, abort otherwise."}</p>
-            <p>{"Click (or focus and press Enter on) any node in the live drawing to crash it, and again to restart it, while it plays. Orange nodes with a lock are prepared and blocked; green committed, red aborted; dashed nodes are down."}</p>
+            <p>{"Click (or focus and press Enter on) any node in the live drawing to crash it, and again to restart it, while it plays. Orange nodes with a padlock are prepared and blocked, with the time they have waited; green committed, red aborted; purple acceptors hold a vote; dashed nodes are down. The batch further down runs many transactions with the coordinator crashing at a random one of the three points, so it does not follow the crash knob."}</p>
             <h3>{"Try this"}</h3>
             <p>
                 { ctx.try_this("Crash the coordinator after prepare, for good (2PC)", &[("protocol", "2pc"), ("crash", "after_prepare"), ("coord_down_ms", "0")]) }
@@ -152,9 +152,10 @@ fn compare_table(r: &Report) -> Html {
     html! {
         <div class="table-wrap">
             <table class="data" aria-label="This transaction under both protocols">
-                <thead><tr><th>{"same failure"}</th><th>{"outcome"}</th><th>{"P1… (C commit, A abort, ? undecided)"}</th><th>{"longest blocked"}</th><th>{"all decided"}</th><th>{"messages"}</th></tr></thead>
+                <thead><tr><th>{"same failure"}</th><th>{"outcome"}</th><th>{"P1 P2 …"}</th><th>{"longest blocked"}</th><th>{"all decided"}</th><th>{"messages"}</th></tr></thead>
                 <tbody>{ for r.runs.iter().map(row) }</tbody>
             </table>
+            <p class="tpc-key">{"C commit · A abort · ? undecided, per participant"}</p>
         </div>
     }
 }
@@ -177,7 +178,7 @@ fn batch_table(two: &BatchStats, pax: &BatchStats, x: f64) -> Html {
     html! {
         <div class="table-wrap">
             <table class="data" aria-label="The batch under both protocols">
-                <thead><tr><th>{ format!("batch of {}", two.transactions) }</th><th>{"commit / abort / undecided"}</th><th>{"blocked p50"}</th><th>{"blocked p99"}</th><th>{ format!("> {}", ms(Some(x))) }</th><th>{"latency p50"}</th><th>{"msgs"}</th><th>{"violations"}</th></tr></thead>
+                <thead><tr><th>{ format!("batch of {}, random crashes", two.transactions) }</th><th>{"commit / abort / undecided"}</th><th>{"blocked p50"}</th><th>{"blocked p99"}</th><th>{ format!("> {}", ms(Some(x))) }</th><th>{"latency p50"}</th><th>{"msgs"}</th><th>{"violations"}</th></tr></thead>
                 <tbody>{ row(two) }{ row(pax) }</tbody>
             </table>
         </div>
@@ -248,6 +249,9 @@ struct LiveProps {
     id: AttrValue,
 }
 
+/// Width of the live drawing (narrow, so its text stays legible on a phone).
+const W: f64 = 440.0;
+
 /// Where each node sits in the drawing.
 fn layout(s: &CommitSnapshot) -> Vec<(f64, f64)> {
     let np = s
@@ -262,14 +266,17 @@ fn layout(s: &CommitSnapshot) -> Vec<(f64, f64)> {
     s.nodes
         .iter()
         .map(|n| match n.role {
-            Role::Coordinator => (300.0, 44.0),
+            Role::Coordinator => (W / 2.0, 44.0),
             Role::Participant => {
                 ip += 1;
-                (600.0 * (ip as f64 - 0.5) / np as f64, part_y)
+                (W * (ip as f64 - 0.5) / np as f64, part_y)
             }
             Role::Acceptor => {
                 ia += 1;
-                (120.0 + 360.0 * (ia as f64 - 0.5) / na.max(1) as f64, 150.0)
+                (
+                    W * 0.15 + W * 0.7 * (ia as f64 - 0.5) / na.max(1) as f64,
+                    150.0,
+                )
             }
         })
         .collect()
@@ -328,12 +335,19 @@ fn LiveCommit(props: &LiveProps) -> Html {
         <section class="live" aria-label="Live simulation">
             <h3>{ format!("This transaction under {}, live", proto_name(s.protocol)) }</h3>
             { live.player(vec![0.01, 0.05, 0.2, 1.0], status, id.clone()) }
-            <svg class="drawing tpc-system" viewBox={format!("0 0 600 {h:.0}")} role="group"
+            <svg class="drawing tpc-system" viewBox={format!("0 0 {W:.0} {h:.0}")} role="group"
                  aria-label={format!("{}: coordinator, participants{}; messages in flight", proto_name(s.protocol), if h > 250.0 { ", acceptors" } else { "" })}>
                 // links
                 { for s.nodes.iter().enumerate().filter(|(_, n)| n.role != Role::Coordinator).map(|(i, _)| {
                     let (x, y) = pos[i];
-                    html! { <line x1="300" y1="44" x2={format!("{x:.0}")} y2={format!("{y:.0}")} stroke="var(--border)" stroke-width="1" /> }
+                    html! { <line x1={format!("{:.0}", pos[0].0)} y1={format!("{:.0}", pos[0].1)} x2={format!("{x:.0}")} y2={format!("{y:.0}")} stroke="var(--border)" stroke-width="1" /> }
+                }) }
+                { for s.nodes.iter().enumerate().filter(|(_, n)| n.role == Role::Participant).flat_map(|(i, _)| {
+                    let (x, y) = pos[i];
+                    s.nodes.iter().enumerate().filter(|(_, n)| n.role == Role::Acceptor).map(move |(j, _)| (x, y, j))
+                }).map(|(x, y, j)| {
+                    let (ax, ay) = pos[j];
+                    html! { <line x1={format!("{x:.0}")} y1={format!("{y:.0}")} x2={format!("{ax:.0}")} y2={format!("{ay:.0}")} stroke="var(--border)" stroke-width="0.6" /> }
                 }) }
                 // messages in flight
                 { for s.msgs.iter().map(|m| {
@@ -343,8 +357,8 @@ fn LiveCommit(props: &LiveProps) -> Html {
                     let f = if m.lost { f.min(0.6) } else { f };
                     let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
                     html! { <g class={classes!("tpc-msg", m.lost.then_some("tpc-lost"))}>
-                        <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="5" fill={msg_fill(&m.kind)} />
-                        <text x={format!("{:.1}", x + 7.0)} y={format!("{:.1}", y - 5.0)} font-size="10" fill="var(--fg)">{ if m.lost { format!("{} ✕", m.kind) } else { m.kind.clone() } }</text>
+                        <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6" fill={msg_fill(&m.kind)} stroke="var(--bg)" />
+                        <text x={format!("{:.1}", x + 7.0)} y={format!("{:.1}", y - 5.0)} font-size="13" fill="var(--fg)">{ if m.lost { format!("{} ✕", m.kind) } else { m.kind.clone() } }</text>
                     </g> }
                 }) }
                 // nodes
@@ -358,8 +372,9 @@ fn LiveCommit(props: &LiveProps) -> Html {
                     let role = match n.role { Role::Coordinator => "coordinator", Role::Participant => "participant", Role::Acceptor => "acceptor" };
                     let label = format!("{} ({role}), {}{}: {} it", n.name, if n.up { n.state.as_str() } else { "down" },
                         if n.detail.is_empty() { String::new() } else { format!(", {}", n.detail) }, if n.up { "crash" } else { "restart" });
-                    let blocked = n.blocked_since.map(|t0| format!("🔒 {}", ms(Some((now_ms - t0).max(0.0)))));
+                    let blocked = n.blocked_since.map(|t0| ms(Some((now_ms - t0).max(0.0))));
                     let sub = if !n.up { "down".to_string() } else { blocked.clone().unwrap_or_else(|| n.state.clone()) };
+                    let sub_y = if n.role == Role::Coordinator { y - r - 8.0 } else { y + r + 17.0 };
                     html! {
                         <g class={classes!("tpc-node", (!n.up).then_some("tpc-down"))} role="button" tabindex="0" aria-label={label} onclick={onclick} onkeydown={onkeydown}>
                             if n.role == Role::Acceptor {
@@ -369,8 +384,17 @@ fn LiveCommit(props: &LiveProps) -> Html {
                                 <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{r:.0}")} fill={node_fill(n)} fill-opacity={if n.up { "0.85" } else { "0.2" }}
                                         stroke="var(--fg)" stroke-width={if n.role == Role::Coordinator { "2.5" } else { "1.5" }} stroke-dasharray={if n.up { "none" } else { "4 3" }} />
                             }
-                            <text x={format!("{x:.1}")} y={format!("{:.1}", y + 4.5)} text-anchor="middle" font-size="13" font-weight="700" fill="var(--fg)">{ if n.up { n.name.clone() } else { format!("{} ✕", n.name) } }</text>
-                            <text x={format!("{x:.1}")} y={format!("{:.1}", if n.role == Role::Coordinator { y - r - 6.0 } else { y + r + 13.0 })} text-anchor="middle" font-size="11" fill="var(--fg)">{ sub }</text>
+                            <text x={format!("{x:.1}")} y={format!("{:.1}", y + 5.5)} text-anchor="middle" font-size="16" font-weight="700" fill="var(--fg)">{ if n.up { n.name.clone() } else { format!("{} ✕", n.name) } }</text>
+                            if n.role != Role::Acceptor || !n.up {
+                                <text x={format!("{x:.1}")} y={format!("{sub_y:.1}")} text-anchor="middle" font-size="14" fill="var(--fg)">{ sub }</text>
+                            }
+                            if blocked.is_some() && n.up {
+                                // a padlock: the participant holds its locks, undecided
+                                <g class="tpc-lock" transform={format!("translate({:.1} {:.1})", x + r - 4.0, y - r - 2.0)} aria-hidden="true">
+                                    <path d="M3 7 V4.5 A4 4 0 0 1 11 4.5 V7" fill="none" stroke="var(--fg)" stroke-width="1.8" />
+                                    <rect x="1" y="7" width="12" height="9" rx="1.5" fill="var(--fg)" />
+                                </g>
+                            }
                         </g>
                     }
                 }) }

@@ -66,8 +66,9 @@ test('two-phase-commit: the live system steps, and a click crashes and restarts 
   await page.goto(`/widget/${slug}?crash=none`);
   await ready(page);
   const live = page.locator('section.live');
+  await expect(live.locator('.tpc-msg')).toHaveCount(3); // the three prepares, on their way
   await live.getByRole('button', { name: 'Step' }).click();
-  await expect(live.locator('.tpc-msg')).toHaveCount(3); // three prepares in flight
+  await expect(live.locator('.tpc-log li')).toHaveCount(1); // a prepare arrived: a yes vote
   const p1 = live.getByRole('button', { name: /^P1 \(participant\)/ });
   await expect(p1).toHaveAttribute('aria-label', /crash it$/);
   await p1.click();

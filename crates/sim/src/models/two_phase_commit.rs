@@ -762,6 +762,8 @@ impl CommitSim {
         let sc = Scenario::from_params(p, &mut Rng::derive(seed, "votes"));
         let mut s = CommitSim::new(Protocol::parse(&p.protocol), &sc, seed);
         s.keep_log = true;
+        // play the start (t = 0): the first picture already shows the prepares on their way
+        s.advance_to(0.0);
         s
     }
 
@@ -840,7 +842,8 @@ impl CommitSim {
     }
 
     /// First wait: the timeout stretched by up to 50 % at random, so that nodes timing out
-    /// together do not stay in step; each retry doubles it, up to `max(1 s, timeout)`.
+    /// together do not stay in step (Paxos recovery also staggers participants by rank); each
+    /// retry doubles it, up to `max(1 s, timeout)`.
     fn arm_backoff(&mut self, node: u8, kind: TimerKind, reset: bool) {
         let cap = self.sc.timeout.max(1000.0);
         let b = if reset {
@@ -849,7 +852,12 @@ impl CommitSim {
             (self.nodes[node as usize].backoff * 2.0).min(cap)
         };
         self.nodes[node as usize].backoff = b;
-        let wait = b * (1.0 + 0.5 * self.timers.uniform());
+        let mut wait = b * (1.0 + 0.5 * self.timers.uniform());
+        if reset && kind == TimerKind::Decision && self.proto == Protocol::Paxos {
+            // backup proposers in rank order: P1 first, P2 one recovery round (four hops)
+            // later, and so on, so they seldom duel for the ballot
+            wait += f64::from(node - 1) * 4.0 * (self.sc.latency + self.sc.jitter);
+        }
         self.arm(node, kind, wait);
     }
 
@@ -1967,8 +1975,7 @@ mod tests {
     #[test]
     fn snapshot_shows_messages_in_flight() {
         let p = Params::default();
-        let mut s = CommitSim::from_params(&p, 1);
-        s.step();
+        let s = CommitSim::from_params(&p, 1);
         let snap = s.snapshot();
         assert_eq!(snap.msgs.len(), 3);
         assert!(snap
