@@ -119,11 +119,13 @@ pub fn View(props: &Props) -> Html {
                 { ctx.try_this("No faults (theory)", &[("crash", "none"), ("jitter_ms", "0"), ("drop_pct", "0"), ("p_no", "0")]) }
                 { ctx.try_this("Lossy network, 20 %", &[("crash", "none"), ("drop_pct", "20")]) }
                 { ctx.try_this("Crash before prepare", &[("crash", "before_prepare")]) }
+                { ctx.try_this("One-way cut: P1 → C", &[("crash", "none"), ("partition", "p1_to_c")]) }
             </p>
             <h3>{"What to notice"}</h3>
             <ul>
                 <li>{ format!("Without faults and jitter, 2PC decides after {} one-way delays with {} messages (4 per participant: prepare, vote, decision, ack); Paxos Commit needs {} delays and {} messages here — one more hop, as the paper says, paid for in every transaction.", r.theory.two_pc_delays, r.theory.two_pc_messages, r.theory.paxos_delays, r.theory.paxos_messages) }</li>
                 <li>{"A crash before prepare or before any yes vote costs little: participants that never promised anything time out and abort. The dangerous window is after the votes and before everyone has heard the decision."}</li>
+                <li>{"A one-way cut from P1 to the coordinator loses P1's yes vote: 2PC times out and aborts, while Paxos Commit, whose votes travel to the acceptors, still commits."}</li>
                 <li>{"Atomicity never breaks, in either protocol, under any crash, loss or restart you inject: 2PC pays for safety with blocking, Paxos Commit with messages and acceptors. With more than F acceptors down, Paxos Commit blocks too."}</li>
             </ul>
             <h3>{"Where the book holds and where it is loose"}</h3>

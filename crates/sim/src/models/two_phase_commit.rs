@@ -79,6 +79,12 @@ static CRASHES: &[(&str, &str)] = &[
     ("after_prepare", "After prepare, before the decision"),
     ("mid_decision", "Mid-decision (some told)"),
 ];
+static CUTS: &[(&str, &str)] = &[
+    ("none", "None"),
+    ("c_to_p1", "C → P1 (one way)"),
+    ("p1_to_c", "P1 → C (one way)"),
+    ("p1_isolated", "P1 cut off from all"),
+];
 static PART_CRASHES: &[(&str, &str)] = &[
     ("none", "No crash"),
     ("before_vote", "Before its vote"),
@@ -105,6 +111,8 @@ pub struct Params {
     pub part_down_ms: f64,
     /// Acceptors down from the start, for good (Paxos Commit only).
     pub acceptors_down: u32,
+    /// Links cut for the whole run: `none`, `c_to_p1`, `p1_to_c` (one way), `p1_isolated`.
+    pub partition: String,
     /// Chance that each participant votes no, in percent.
     pub p_no: f64,
     /// One-way message latency (minimum), in ms.
@@ -136,6 +144,7 @@ impl Default for Params {
             part_crash: "none".into(),
             part_down_ms: 300.0,
             acceptors_down: 0,
+            partition: "none".into(),
             p_no: 0.0,
             latency_ms: 10.0,
             jitter_ms: 5.0,
@@ -205,6 +214,13 @@ static KNOBS: &[Knob] = &[
         unit: "",
         help: "Acceptors crashed from the start (Paxos Commit); more than F down and it blocks too.",
         kind: KnobKind::Int { min: 0, max: (2 * F_MAX + 1) as i64, log: false },
+    },
+    Knob {
+        key: "partition",
+        label: "Partition",
+        unit: "",
+        help: "Links cut for the whole run: one way between the coordinator and P1, or P1 cut off from every node.",
+        kind: KnobKind::Choice { options: CUTS },
     },
     Knob {
         key: "p_no",
@@ -297,6 +313,13 @@ impl ParamsTrait for Params {
             notices,
         );
         fix(&mut self.crash, CRASHES, &d.crash, "crash", notices);
+        fix(
+            &mut self.partition,
+            CUTS,
+            &d.partition,
+            "partition",
+            notices,
+        );
         fix(
             &mut self.part_crash,
             PART_CRASHES,
@@ -418,6 +441,8 @@ pub struct Scenario {
     pub part_down: Option<f64>,
     /// Acceptors down from the start.
     pub acceptors_down: u32,
+    /// Which links to P1 are cut: `(coordinator → P1, P1 → coordinator, P1 ↔ everyone)`.
+    pub cut: (bool, bool, bool),
     /// Minimum one-way latency, ms.
     pub latency: f64,
     /// Uniform extra latency, ms.
@@ -450,6 +475,12 @@ impl Scenario {
             part_crash: PartCrash::parse(&p.part_crash),
             part_down: down(p.part_down_ms, d.part_down_ms),
             acceptors_down: p.acceptors_down.min(2 * f + 1),
+            cut: match p.partition.as_str() {
+                "c_to_p1" => (true, false, false),
+                "p1_to_c" => (false, true, false),
+                "p1_isolated" => (true, true, true),
+                _ => (false, false, false),
+            },
             latency: clampf(p.latency_ms, LAT_MIN, LAT_MAX, d.latency_ms),
             jitter: clampf(p.jitter_ms, 0.0, LAT_MAX, d.jitter_ms),
             drop: clampf(p.drop_pct, 0.0, 50.0, 0.0) / 100.0,
@@ -957,6 +988,21 @@ impl CommitSim {
 
     fn start(&mut self) {
         let n = self.n();
+        let (c_p1, p1_c, all) = self.sc.cut;
+        if c_p1 {
+            self.links_down.insert((COORD, 1));
+        }
+        if p1_c {
+            self.links_down.insert((1, COORD));
+        }
+        if all {
+            for other in 0..self.nodes.len() as u8 {
+                if other != 1 {
+                    self.links_down.insert((1, other));
+                    self.links_down.insert((other, 1));
+                }
+            }
+        }
         for p in 1..=n {
             self.arm(p, TimerKind::Prepare, self.sc.timeout);
         }
@@ -1973,6 +2019,29 @@ mod tests {
     }
 
     #[test]
+    fn partitions_keep_atomicity() {
+        // (cut, 2PC, Paxos Commit): P1's vote lost on the way to C aborts 2PC, but Paxos
+        // Commit's votes go to the acceptors, so it commits; no prepare for P1 aborts both
+        let cases = [
+            ("p1_to_c", "abort", "commit"),
+            ("c_to_p1", "abort", "abort"),
+            ("p1_isolated", "abort", "abort"),
+        ];
+        for (cut, two, pax) in cases {
+            let p = Params {
+                crash: "none".into(),
+                partition: cut.into(),
+                batch: 0,
+                ..Params::default()
+            };
+            let r = TwoPhaseCommit::run(&p, 4);
+            assert_eq!(r.runs[0].decision, two, "{cut} 2PC");
+            assert_eq!(r.runs[1].decision, pax, "{cut} Paxos");
+            assert!(r.runs.iter().all(|o| o.atomic && o.valid));
+        }
+    }
+
+    #[test]
     fn snapshot_shows_messages_in_flight() {
         let p = Params::default();
         let s = CommitSim::from_params(&p, 1);
@@ -2035,6 +2104,7 @@ mod tests {
                 0usize..3,
             ),
             (
+                0usize..4,
                 0.0f64..800.0,
                 0u32..=5,
                 0.0f64..60.0,
@@ -2045,7 +2115,7 @@ mod tests {
             10.0f64..300.0,
         )
             .prop_map(
-                |((pr, n, f, cr, cd, pc), (pd, ad, pno, lat, jit, drop), to)| Params {
+                |((pr, n, f, cr, cd, pc), (cut, pd, ad, pno, lat, jit, drop), to)| Params {
                     protocol: PROTOCOLS[pr].0.into(),
                     participants: n,
                     f,
@@ -2054,6 +2124,7 @@ mod tests {
                     part_crash: PART_CRASHES[pc].0.into(),
                     part_down_ms: pd,
                     acceptors_down: ad,
+                    partition: CUTS[cut].0.into(),
                     p_no: pno,
                     latency_ms: lat,
                     jitter_ms: jit,
