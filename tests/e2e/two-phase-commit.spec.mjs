@@ -1,5 +1,6 @@
 // two-phase-commit (book page 27): the reference numbers on screen, a control, the live system.
 import { test, expect } from '@playwright/test';
+import fs from 'node:fs';
 import { runCli, watchConsole } from './helpers.mjs';
 
 const slug = 'two-phase-commit';
@@ -77,5 +78,18 @@ test('two-phase-commit: the live system steps, and a click crashes and restarts 
   await page.keyboard.press('Enter');
   await expect(p1).toHaveAttribute('aria-label', /crash it$/);
   await expect(live.locator('.tpc-log li')).not.toHaveCount(0);
+  expect(problems()).toEqual([]);
+});
+
+test('two-phase-commit: the browser export equals the CLI output, byte for byte', async ({ page }) => {
+  const problems = watchConsole(page);
+  const knobs = { protocol: 'paxos', partition: 'p1_to_c', drop_pct: '5', batch: '50' };
+  await page.goto(`/widget/${slug}?${new URLSearchParams({ ...knobs, seed: '7' })}`);
+  await ready(page);
+  await expect(page.getByRole('button', { name: 'Export JSON' })).toBeEnabled();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  const browser = fs.readFileSync(await download.path(), 'utf8');
+  const args = ['run', slug, '--seed', '7', ...Object.entries(knobs).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+  expect(browser).toBe(runCli(args));
   expect(problems()).toEqual([]);
 });
