@@ -8,7 +8,8 @@ use crate::chrome::host::{use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::two_phase_commit::{
-    BatchStats, CommitSim, CommitSnapshot, NodeSnap, Params, Protocol, Report, Role, RunOutcome,
+    BatchStats, CommitSim, CommitSnapshot, MsgSnap, NodeSnap, Params, Protocol, Report, Role,
+    RunOutcome,
 };
 use std::rc::Rc;
 use yew::prelude::*;
@@ -153,7 +154,7 @@ fn compare_table(r: &Report) -> Html {
     };
     html! {
         <div class="table-wrap">
-            <table class="data" aria-label="This transaction under both protocols">
+            <table class="data tpc-table" aria-label="This transaction under both protocols">
                 <thead><tr><th>{"same failure"}</th><th>{"outcome"}</th><th>{"P1 P2 …"}</th><th>{"longest blocked"}</th><th>{"all decided"}</th><th>{"messages"}</th></tr></thead>
                 <tbody>{ for r.runs.iter().map(row) }</tbody>
             </table>
@@ -179,7 +180,7 @@ fn batch_table(two: &BatchStats, pax: &BatchStats, x: f64) -> Html {
     };
     html! {
         <div class="table-wrap">
-            <table class="data" aria-label="The batch under both protocols">
+            <table class="data tpc-table" aria-label="The batch under both protocols">
                 <thead><tr><th>{ format!("batch of {}, random crashes", two.transactions) }</th><th>{"commit / abort / undecided"}</th><th>{"blocked p50"}</th><th>{"blocked p99"}</th><th>{ format!("> {}", ms(Some(x))) }</th><th>{"latency p50"}</th><th>{"msgs"}</th><th>{"violations"}</th></tr></thead>
                 <tbody>{ row(two) }{ row(pax) }</tbody>
             </table>
@@ -284,6 +285,38 @@ fn layout(s: &CommitSnapshot) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// Where each message in flight is drawn (interpolated by the view's clock, or halfway under
+/// reduced motion), and whether it carries a label (not when a labelled message of the same
+/// kind is within 30 units: the three prepares leaving together get one).
+fn msg_marks<'a>(
+    s: &'a CommitSnapshot,
+    pos: &[(f64, f64)],
+    now_ms: f64,
+    reduced: bool,
+) -> Vec<(f64, f64, &'a MsgSnap, bool)> {
+    let mut out: Vec<(f64, f64, &MsgSnap, bool)> = Vec::with_capacity(s.msgs.len());
+    for m in &s.msgs {
+        let at = |i: u8| pos.get(i as usize).copied().unwrap_or((0.0, 0.0));
+        let (a, b) = (at(m.from), at(m.to));
+        let span = (m.arrive - m.sent).max(1e-9);
+        let f = if reduced {
+            0.5
+        } else {
+            ((now_ms - m.sent) / span).clamp(0.0, 1.0)
+        };
+        let f = if m.lost { f.min(0.6) } else { f };
+        // from the sender's rim to the receiver's, not centre to centre
+        let e = (24.0 / (b.0 - a.0).hypot(b.1 - a.1).max(48.0)).min(0.5);
+        let f = e + (1.0 - 2.0 * e) * f;
+        let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
+        let label = !out
+            .iter()
+            .any(|&(ox, oy, o, l)| l && o.kind == m.kind && (ox - x).hypot(oy - y) < 30.0);
+        out.push((x, y, m, label));
+    }
+    out
+}
+
 fn node_fill(n: &NodeSnap) -> &'static str {
     match n.state.as_str() {
         "prepared" => "var(--c1)",
@@ -351,17 +384,14 @@ fn LiveCommit(props: &LiveProps) -> Html {
                     let (ax, ay) = pos[j];
                     html! { <line x1={format!("{x:.0}")} y1={format!("{y:.0}")} x2={format!("{ax:.0}")} y2={format!("{ay:.0}")} stroke="var(--border)" stroke-width="0.6" /> }
                 }) }
-                // messages in flight
-                { for s.msgs.iter().map(|m| {
-                    let (a, b) = (pos.get(m.from as usize).copied().unwrap_or((0.0, 0.0)), pos.get(m.to as usize).copied().unwrap_or((0.0, 0.0)));
-                    let span = (m.arrive - m.sent).max(1e-9);
-                    let f = if reduced { 0.5 } else { ((now_ms - m.sent) / span).clamp(0.0, 1.0) };
-                    let f = if m.lost { f.min(0.6) } else { f };
-                    let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
-                    html! { <g class={classes!("tpc-msg", m.lost.then_some("tpc-lost"))}>
+                // messages in flight; one label per cluster of same-kind messages
+                { for msg_marks(s, &pos, now_ms, reduced).into_iter().map(|(x, y, m, label)| html! {
+                    <g class={classes!("tpc-msg", m.lost.then_some("tpc-lost"))}>
                         <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6" fill={msg_fill(&m.kind)} stroke="var(--bg)" />
-                        <text x={format!("{:.1}", x + 7.0)} y={format!("{:.1}", y - 5.0)} font-size="13" fill="var(--fg)">{ if m.lost { format!("{} ✕", m.kind) } else { m.kind.clone() } }</text>
-                    </g> }
+                        if label {
+                            <text x={format!("{:.1}", x + 7.0)} y={format!("{:.1}", y - 5.0)} font-size="13" fill="var(--fg)">{ if m.lost { format!("{} ✕", m.kind) } else { m.kind.clone() } }</text>
+                        }
+                    </g>
                 }) }
                 // nodes
                 { for s.nodes.iter().enumerate().map(|(i, n)| {
