@@ -21,6 +21,7 @@ pub mod replication_lag;
 pub mod sharding_journey;
 pub mod state_strategies;
 pub mod thundering_herd;
+pub mod two_phase_commit;
 pub mod work_stealing;
 
 type ViewFn = fn(WidgetCtx) -> Html;
@@ -43,6 +44,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("cache", |ctx| html! { <cache::View ctx={ctx} /> }),
     ("sharding-journey", |ctx| html! { <sharding_journey::View ctx={ctx} /> }),
     ("datastore-picker", |ctx| html! { <datastore_picker::View ctx={ctx} /> }),
+    ("two-phase-commit", |ctx| html! { <two_phase_commit::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).

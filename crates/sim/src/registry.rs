@@ -243,8 +243,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "two-phase-commit",
         page: 27,
         title: "Two-phase commit",
-        summary: "A coordinator crash after prepare, and the participants that block.",
-        model: None,
+        summary: "A coordinator crash after prepare: 2PC participants block holding locks; Paxos Commit finishes without it.",
+        model: Some(ModelEntry::of::<models::two_phase_commit::TwoPhaseCommit>()),
     },
     Widget {
         slug: "consistency-dial",

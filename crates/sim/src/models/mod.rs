@@ -15,4 +15,5 @@ pub mod replication_lag;
 pub mod sharding_journey;
 pub mod state_strategies;
 pub mod thundering_herd;
+pub mod two_phase_commit;
 pub mod work_stealing;
