@@ -45,11 +45,11 @@
 //! assert!(r.runs.iter().all(|o| o.atomic && o.valid));
 //! ```
 
+use crate::des::Scheduled;
 use crate::model::{Model, Simulation};
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 /// The two-phase-commit model: 2PC against Paxos Commit on the same failure schedule.
@@ -588,29 +588,8 @@ enum Ev {
     Link(u8, u8, bool),
 }
 
-struct Item {
-    t: f64,
-    seq: u64,
-    ev: Ev,
-}
-
-impl PartialEq for Item {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
-    }
-}
-impl Eq for Item {}
-impl PartialOrd for Item {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Item {
-    /// Reversed: the earliest event is the heap's maximum.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.t.total_cmp(&self.t).then(o.seq.cmp(&self.seq))
-    }
-}
+/// A scheduled event (earliest first, ties in scheduling order).
+type Item = Scheduled<Ev>;
 
 #[derive(Clone, Debug, Default)]
 struct Proposer {
@@ -836,10 +815,10 @@ impl CommitSim {
 
     fn push(&mut self, t: f64, ev: Ev) {
         self.seq += 1;
-        self.queue.push(Item {
-            t,
+        self.queue.push(Scheduled {
+            time: t,
             seq: self.seq,
-            ev,
+            item: ev,
         });
     }
 
@@ -1530,10 +1509,13 @@ impl Simulation for CommitSim {
         let Some(top) = self.queue.peek() else {
             return false;
         };
-        if top.t > self.sc.horizon {
+        if top.time > self.sc.horizon {
             return false;
         }
-        let Some(Item { t, ev, .. }) = self.queue.pop() else {
+        let Some(Scheduled {
+            time: t, item: ev, ..
+        }) = self.queue.pop()
+        else {
             return false;
         };
         self.now = t;
@@ -1569,8 +1551,8 @@ impl Simulation for CommitSim {
     fn next_event_time(&self) -> Option<f64> {
         self.queue
             .peek()
-            .filter(|i| i.t <= self.sc.horizon)
-            .map(|i| i.t / 1000.0)
+            .filter(|i| i.time <= self.sc.horizon)
+            .map(|i| i.time / 1000.0)
     }
 }
 
