@@ -19,9 +19,9 @@
 //!
 //! ## The scenario
 //!
-//! Two or three replicas each serve clients of a shared **shopping cart** (add or remove one of
-//! six items) and a **like counter** (+1 or −1). Client operations arrive at each replica as a
-//! Poisson stream. Every `sync_ms` each replica pushes its whole state to the next peer
+//! Two or three replicas each serve clients of a shared **shopping cart** (add one of six
+//! items, or remove one that is in the cart) and a **like counter** (+1 or −1). Client
+//! operations arrive at each replica as a Poisson stream. Every `sync_ms` each replica pushes its whole state to the next peer
 //! (anti-entropy); messages take `latency_ms` (±50 %), may be dropped, and can be cut by a
 //! partition (both ways or one way) or a crash. Replica A's physical clock runs `skew_ms` ahead
 //! of true time; last-write-wins stamps writes with it. When the clients stop, the network heals
@@ -257,15 +257,50 @@ pub struct Tag {
 /// one of its tags is not removed, so an add concurrent with a remove survives: **add wins**.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrSet<T: Ord> {
-    adds: BTreeMap<T, BTreeSet<Tag>>,
-    removed: BTreeSet<Tag>,
+    /// Each element's add tags (sorted, no duplicates: cheap to clone and compare).
+    adds: BTreeMap<T, Vec<Tag>>,
+    /// Tombstones: removed tags (sorted, no duplicates).
+    removed: Vec<Tag>,
+}
+
+/// `a ∪= b` for sorted, duplicate-free tag lists.
+fn union_sorted(a: &mut Vec<Tag>, b: &[Tag]) {
+    if b.iter().all(|t| a.binary_search(t).is_ok()) {
+        return;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                i += 1;
+                j += 1;
+                *x
+            }
+            (Some(x), Some(y)) if x < y => {
+                i += 1;
+                *x
+            }
+            (_, Some(y)) => {
+                j += 1;
+                *y
+            }
+            (Some(x), None) => {
+                i += 1;
+                *x
+            }
+            (None, None) => break,
+        };
+        out.push(next);
+    }
+    *a = out;
 }
 
 impl<T: Ord + Clone> Default for OrSet<T> {
     fn default() -> Self {
         OrSet {
             adds: BTreeMap::new(),
-            removed: BTreeSet::new(),
+            removed: Vec::new(),
         }
     }
 }
@@ -278,13 +313,13 @@ impl<T: Ord + Clone> OrSet<T> {
 
     /// Add `x` with the fresh tag `tag` (the caller guarantees uniqueness).
     pub fn add(&mut self, x: T, tag: Tag) {
-        self.adds.entry(x).or_default().insert(tag);
+        union_sorted(self.adds.entry(x).or_default(), &[tag]);
     }
 
     /// Remove `x` as observed here: every tag of `x` seen so far becomes a tombstone.
     pub fn remove(&mut self, x: &T) {
         if let Some(tags) = self.adds.get(x) {
-            self.removed.extend(tags.iter().copied());
+            union_sorted(&mut self.removed, tags);
         }
     }
 
@@ -292,7 +327,7 @@ impl<T: Ord + Clone> OrSet<T> {
     pub fn contains(&self, x: &T) -> bool {
         self.adds
             .get(x)
-            .is_some_and(|tags| tags.iter().any(|t| !self.removed.contains(t)))
+            .is_some_and(|tags| tags.iter().any(|t| self.removed.binary_search(t).is_err()))
     }
 
     /// The elements, in order.
@@ -307,17 +342,14 @@ impl<T: Ord + Clone> OrSet<T> {
     /// Join with `other` (union of adds and of tombstones).
     pub fn merge(&mut self, other: &OrSet<T>) {
         for (x, tags) in &other.adds {
-            self.adds
-                .entry(x.clone())
-                .or_default()
-                .extend(tags.iter().copied());
+            union_sorted(self.adds.entry(x.clone()).or_default(), tags);
         }
-        self.removed.extend(other.removed.iter().copied());
+        union_sorted(&mut self.removed, &other.removed);
     }
 
     /// Tags plus tombstones: the metadata this set carries (it only grows).
     pub fn metadata(&self) -> u32 {
-        let tags: usize = self.adds.values().map(BTreeSet::len).sum();
+        let tags: usize = self.adds.values().map(Vec::len).sum();
         (tags + self.removed.len()) as u32
     }
 }
@@ -972,8 +1004,8 @@ pub struct CrSim {
     equal_since: [Option<i64>; 3],
     sent: u32,
     lost: u32,
-    /// Skip the vector-clock and counter work (the skew sweep only needs LWW; the history is
-    /// the same because clients choose removals from the OR-Set view, which is still kept).
+    /// Skip the vector-clock and CRDT work (the skew sweep only needs LWW; the history is the
+    /// same, as clients choose what to remove from the single-copy cart).
     lww_only: bool,
 }
 
@@ -1145,7 +1177,6 @@ impl CrSim {
             self.ops_rng.uniform(),
             self.ops_rng.below(ITEMS.len() as u64) as u8,
         );
-        let rep = &self.replicas[r as usize];
         let kind = if like {
             if u1 < 0.25 {
                 OpKind::Unlike
@@ -1153,8 +1184,9 @@ impl CrSim {
                 OpKind::Like
             }
         } else {
-            // clients remove what they see in their replica's cart (the CRDT view), else add
-            let seen = rep.or_cart.elements();
+            // clients remove an item that is in the cart (as the single copy has it), else add:
+            // the same history whatever the strategies or the clocks do
+            let seen = cart_items(self.truth_cart);
             if u1 < 0.35 && !seen.is_empty() {
                 OpKind::Remove(seen[(item as usize) % seen.len()])
             } else {
@@ -1233,6 +1265,9 @@ impl CrSim {
                     let c = apply(rep.mv_cart_resolved());
                     rep.mv_cart.write(r, c);
                 }
+                if self.lww_only {
+                    return;
+                }
                 if add {
                     rep.seq += 1;
                     let tag = Tag {
@@ -1303,11 +1338,11 @@ impl CrSim {
         let rep = &mut self.replicas[to];
         lww_merge(&mut rep.lww_cart, &state.lww_cart, &mut self.tallies);
         lww_merge(&mut rep.lww_likes, &state.lww_likes, &mut self.tallies);
-        rep.or_cart.merge(&state.or_cart);
         rep.causal.merge(&state.causal);
         if self.lww_only {
             return;
         }
+        rep.or_cart.merge(&state.or_cart);
         let before = rep.mv_cart.versions().len() + rep.mv_likes.versions().len();
         let c1 = rep.mv_cart.merge(&state.mv_cart);
         let c2 = rep.mv_likes.merge(&state.mv_likes);
