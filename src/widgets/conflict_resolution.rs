@@ -155,12 +155,20 @@ fn claims(r: &Report, p: &Params) -> Vec<String> {
         "Vector clocks, “detects all conflicts”: holds — {} merges found concurrent versions (at most {} siblings). “Requires resolution logic” is the catch: with a simple resolver {} like operations were still lost and the cart ended with {} extra item(s).",
         r.conflicts, r.max_siblings, v.likes_lost, v.cart_extra
     ));
+    let wrong = c.cart_missing + c.cart_extra;
     out.push(format!(
-        "CRDTs, “automatic merge”: holds for the counter — {} lost, every replica reads {} (the truth is {}). “Limited operations” shows in the cart: {} item(s) differ from the single-copy truth because an add concurrent with a remove wins.",
+        "CRDTs, “automatic merge”: {} — {} like operations lost, replica A reads {} (the truth is {}). “Limited operations” is the price: {} and the OR-Set's tags and tombstones only grow ({} metadata entries here, against LWW's {}).",
+        if c.likes_lost == 0 && c.converged { "holds" } else { "fails here (messages never got through)" },
         c.likes_lost,
         c.likes.first().copied().unwrap_or(0),
         r.truth_likes,
-        c.cart_missing + c.cart_extra
+        if wrong > 0 {
+            format!("{wrong} cart item(s) differ from the single-copy truth because an add concurrent with a remove wins,")
+        } else {
+            "the cart matches the truth in this run, but an add concurrent with a remove always wins (try the busy cart),".to_string()
+        },
+        c.metadata,
+        l.metadata
     ));
     out.push("The split-brain vignette's lesson, that some conflicts need a human, is what the sibling list is for: vector clocks keep both sides of a conflict so someone can choose; LWW chooses silently by clock.".into());
     out
