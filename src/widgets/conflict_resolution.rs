@@ -8,7 +8,7 @@ use crate::chrome::host::{use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::conflict_resolution::{
-    CrSim, MsgMark, OpKind, Params, ReplicaView, Report, Sibling, Snapshot, ITEMS,
+    CrSim, Fault, MsgMark, OpKind, Params, ReplicaView, Report, Sibling, Snapshot, ITEMS,
 };
 use std::rc::Rc;
 use yew::prelude::*;
@@ -273,7 +273,7 @@ fn LiveHistory(props: &LiveProps) -> Html {
                 if show == "all" || show == "lww" { {"A ringed dot: a write LWW has overwritten. "} }
                 {"Arrows: anti-entropy pushes; "}
                 if show == "all" || show == "vclock" { {"purple: the merge found concurrent versions; "} }
-                {"✕: lost. The buttons crash or cut off a replica at the current moment."}
+                {"✕: lost. Shaded bands: a replica down (red) or partitioned (orange). The buttons crash or cut off a replica at the current moment."}
             </p>
             <div class="cr-cards">
                 { for s.replicas.iter().enumerate().map(|(i, rep)| card(i as u32, rep, show, &crash, &cut)) }
@@ -360,13 +360,21 @@ fn spacetime(s: &Snapshot, now: f64, show: &str) -> Html {
                 let y = lane_y(i);
                 let status = if !r.up { " down" } else if !r.hears && !r.heard { " cut off" } else if !r.hears { " deaf" } else if !r.heard { " mute" } else { "" };
                 html! { <g>
-                    <line x1={format!("{left:.1}")} y1={format!("{y:.1}")} x2={format!("{:.1}", w - right)} y2={format!("{y:.1}")} stroke={if r.up { "var(--border)" } else { "var(--c4)" }} stroke-width="2" stroke-dasharray={if status.is_empty() { "none" } else { "4 3" }} />
+                    <line x1={format!("{left:.1}")} y1={format!("{y:.1}")} x2={format!("{:.1}", w - right)} y2={format!("{y:.1}")} stroke="var(--border)" stroke-width="2" />
                     <text x="4" y={format!("{:.1}", y + 4.0)} font-size="13" font-weight="600" fill="var(--fg)">{ r.name.clone() }</text>
                     <text x="18" y={format!("{:.1}", y + 4.0)} font-size="9" fill="var(--muted)">{ if r.skew_ms != 0.0 { signed_ms(r.skew_ms) } else { String::new() } }</text>
                     if !status.is_empty() {
                         <text x="4" y={format!("{:.1}", y + 17.0)} font-size="10" fill="var(--c4)">{ status.trim() }</text>
                     }
                 </g> }
+            }) }
+            { for s.outages.iter().map(|o| {
+                let (x1, x2) = (x(o.from), x(o.to.unwrap_or(now).min(now)));
+                let y = lane_y(o.replica as usize);
+                let (fill, what) = match o.fault { Fault::Down => ("var(--c4)", "down"), Fault::CutOff => ("var(--c1)", "cut off"), Fault::Deaf => ("var(--c1)", "hears nothing"), Fault::Mute => ("var(--c1)", "unheard") };
+                html! { <rect x={format!("{x1:.1}")} y={format!("{:.1}", y - 11.0)} width={format!("{:.1}", (x2 - x1).max(0.0))} height="22" rx="3" fill={fill} fill-opacity="0.16">
+                    <title>{ format!("{} {} from {:.1} s{}", s.replicas.get(o.replica as usize).map(|r| r.name.as_str()).unwrap_or("?"), what, o.from, o.to.map(|t| format!(" to {t:.1} s")).unwrap_or_default()) }</title>
+                </rect> }
             }) }
             { for s.msgs.iter().map(msg) }
             { for s.ops.iter().filter(|o| o.t <= now).map(|o| {

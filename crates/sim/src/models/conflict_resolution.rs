@@ -1004,6 +1004,8 @@ pub struct CrSim {
     equal_since: [Option<i64>; 3],
     sent: u32,
     lost: u32,
+    /// Fault intervals so far, per replica.
+    outages: Vec<Outage>,
     /// Skip the vector-clock and CRDT work (the skew sweep only needs LWW; the history is the
     /// same, as clients choose what to remove from the single-copy cart).
     lww_only: bool,
@@ -1045,6 +1047,7 @@ impl CrSim {
             sent: 0,
             lost: 0,
             lww_only: false,
+            outages: Vec::new(),
             p: p.clone(),
         };
         for r in 0..n {
@@ -1405,6 +1408,7 @@ impl CrSim {
             inverted_overwrites: self.tallies.inverted.len() as u32,
             conflicts: self.tallies.conflicts,
             converged: [0, 1, 2].map(|s| self.equal_since[s].is_some()),
+            outages: self.outages.clone(),
         }
     }
 
@@ -1608,6 +1612,57 @@ impl Simulation for CrSim {
 
 impl CrSim {
     fn apply(&mut self, ev: Ev) {
+        let faulty = matches!(ev, Ev::Crash(_) | Ev::Restart(_) | Ev::Link(..) | Ev::Stop);
+        self.apply_event(ev);
+        if faulty {
+            self.track_outages();
+        }
+    }
+
+    /// A replica's fault state now (`None`: healthy).
+    fn status(&self, r: u32) -> Option<Fault> {
+        let i = r as usize;
+        let hears = (0..self.n as usize).any(|o| o != i && self.link[o][i]);
+        let heard = (0..self.n as usize).any(|o| o != i && self.link[i][o]);
+        match (self.up[i], hears, heard) {
+            (false, _, _) => Some(Fault::Down),
+            (true, false, false) => Some(Fault::CutOff),
+            (true, false, true) => Some(Fault::Deaf),
+            (true, true, false) => Some(Fault::Mute),
+            _ => None,
+        }
+    }
+
+    /// Close and open fault intervals where a replica's state changed.
+    fn track_outages(&mut self) {
+        let t = self.now as f64 / US;
+        for r in 0..self.n {
+            let now = self.status(r);
+            let open = self
+                .outages
+                .iter()
+                .rposition(|o| o.replica == r && o.to.is_none());
+            let current = open.map(|k| self.outages[k].fault);
+            if current == now {
+                continue;
+            }
+            if let Some(k) = open {
+                self.outages[k].to = Some(t);
+            }
+            if let Some(fault) = now {
+                if self.outages.len() < MARKS_KEPT {
+                    self.outages.push(Outage {
+                        replica: r,
+                        fault,
+                        from: t,
+                        to: None,
+                    });
+                }
+            }
+        }
+    }
+
+    fn apply_event(&mut self, ev: Ev) {
         match ev {
             Ev::Op(r) => self.client_op(r),
             Ev::Sync(r) => self.sync(r),
@@ -1698,6 +1753,34 @@ pub struct Snapshot {
     pub conflicts: u32,
     /// Whether replicas agree now, per strategy (lww, vclock, crdt).
     pub converged: [bool; 3],
+    /// When each replica was down or cut off (open intervals are still going on).
+    pub outages: Vec<Outage>,
+}
+
+/// What is wrong with a replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fault {
+    /// Crashed.
+    Down,
+    /// Partitioned both ways.
+    CutOff,
+    /// Hears no peer (its own messages get out).
+    Deaf,
+    /// No peer hears it (it still hears them).
+    Mute,
+}
+
+/// A replica's fault over a time interval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outage {
+    /// Which replica.
+    pub replica: u32,
+    /// What was wrong.
+    pub fault: Fault,
+    /// From, s.
+    pub from: f64,
+    /// Until, s (`None`: still going on).
+    pub to: Option<f64>,
 }
 
 /// Measured figures of one run (without the report's sweeps).
@@ -2181,6 +2264,21 @@ mod tests {
         assert!(a.is_up(1) && !a.is_isolated(2));
         let snap = a.snapshot();
         assert_eq!(snap.replicas.len(), 3);
+        let cut = snap
+            .outages
+            .iter()
+            .find(|o| o.replica == 2 && o.fault == Fault::CutOff)
+            .expect("the cut is recorded");
+        assert_eq!((cut.from, cut.to), (2.0, Some(5.0)));
+        assert!(snap
+            .outages
+            .iter()
+            .any(|o| o.replica == 1 && o.fault == Fault::Down && o.to == Some(4.0)));
+        // a one-way cut (0 → 1 down; 2 → 1 still up) leaves B hearing C: no outage for B
+        assert!(snap
+            .outages
+            .iter()
+            .all(|o| o.replica != 1 || o.to.is_some()));
         // and the run still converges (the network heals when clients stop)
         let o = a.finish();
         assert!(o.strategies.iter().all(|s| s.converged));
