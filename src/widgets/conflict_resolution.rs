@@ -114,7 +114,7 @@ pub fn View(props: &Props) -> Html {
             <p>{"Every like carries, for measurement only, the list of operations it includes, so “lost” means an operation whose +1 or −1 is missing from the final count, not just a wrong total (a wrong total can be right by accident). Every LWW write also carries a hidden vector clock, so an overwrite is classed as concurrent or as an older write beating a newer one because a clock ran ahead."}</p>
             <h3>{"Try this"}</h3>
             <p>
-                { ctx.try_this("Defaults", &[("strategy", "all"), ("replicas", "3"), ("rate", "1"), ("skew_ms", "1500"), ("partition", "both"), ("part_from_s", "3"), ("part_len_s", "4"), ("drop_pct", "0"), ("crash_at_s", "0"), ("like_share", "50")]) }
+                { ctx.try_this("Defaults", &[("strategy", "all"), ("replicas", "3"), ("rate", "1"), ("skew_ms", "1500"), ("partition", "both"), ("part_from_s", "3"), ("part_len_s", "4"), ("drop_pct", "0"), ("crash_at_s", "0"), ("like_share", "50"), ("sync_ms", "1000"), ("latency_ms", "80"), ("duration_s", "12")]) }
                 { ctx.try_this("Synchronised clocks", &[("skew_ms", "0")]) }
                 { ctx.try_this("A's clock 3 s behind", &[("skew_ms", "-3000"), ("strategy", "lww")]) }
                 { ctx.try_this("Long split brain", &[("partition", "both"), ("part_from_s", "1"), ("part_len_s", "10"), ("strategy", "vclock")]) }
