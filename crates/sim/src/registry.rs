@@ -236,8 +236,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "conflict-resolution",
         page: 27,
         title: "Conflict resolution",
-        summary: "Last-write-wins, vector clocks and CRDTs on concurrent updates.",
-        model: None,
+        summary: "Last-write-wins, vector clocks and CRDTs on the same concurrent cart and like counter: lost updates, siblings, convergence.",
+        model: Some(ModelEntry::of::<models::conflict_resolution::ConflictResolution>()),
     },
     Widget {
         slug: "two-phase-commit",
