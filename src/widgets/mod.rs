@@ -12,6 +12,7 @@ pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod cache;
+pub mod cap_partition;
 pub mod consistent_hashing;
 pub mod datastore_picker;
 pub mod hot_shard;
@@ -41,6 +42,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("state-strategies", |ctx| html! { <state_strategies::View ctx={ctx} /> }),
     ("replication-lag", |ctx| html! { <replication_lag::View ctx={ctx} /> }),
     ("cache", |ctx| html! { <cache::View ctx={ctx} /> }),
+    ("cap-partition", |ctx| html! { <cap_partition::View ctx={ctx} /> }),
     ("sharding-journey", |ctx| html! { <sharding_journey::View ctx={ctx} /> }),
     ("datastore-picker", |ctx| html! { <datastore_picker::View ctx={ctx} /> }),
 ];
