@@ -145,9 +145,9 @@ fn compare_table(rows: &[RunResult], p: &Params) -> Html {
             <table class="data cap-table" aria-label="What each choice cost on the same workload">
                 <caption>{"What each choice cost, on the very same operations"}</caption>
                 <thead><tr>
-                    <th scope="col">{"choice"}</th><th scope="col">{"left answered"}</th><th scope="col">{"right answered"}</th>
-                    <th scope="col">{"refused"}</th><th scope="col">{"posts lost"}</th><th scope="col">{"lost though newer"}</th>
-                    <th scope="col">{"conflicts"}</th><th scope="col">{"agree at end"}</th>
+                    <th scope="col">{"choice"}</th><th scope="col"><abbr title="share answered on the left side during the cut">{"left"}</abbr></th><th scope="col"><abbr title="share answered on the right side during the cut">{"right"}</abbr></th>
+                    <th scope="col">{"refused"}</th><th scope="col"><abbr title="acknowledged posts in no final version">{"lost"}</abbr></th><th scope="col"><abbr title="lost posts written later than the post that won: the clock chose">{"newer lost"}</abbr></th>
+                    <th scope="col">{"conflicts"}</th><th scope="col">{"agree"}</th>
                 </tr></thead>
                 <tbody>
                 { for rows.iter().enumerate().map(|(i, row)| html! {

@@ -133,7 +133,7 @@ static KNOBS: &[Knob] = &[
         unit: "",
         help: "CP: Raft, a write needs a majority. AP: every replica accepts and replicates later.",
         kind: KnobKind::Choice {
-            options: &[("cp", "CP — consistency (Raft majority)"), ("ap", "AP — availability (accept everywhere)")],
+            options: &[("cp", "CP: Raft majority"), ("ap", "AP: accept everywhere")],
         },
     },
     Knob {
@@ -149,7 +149,7 @@ static KNOBS: &[Knob] = &[
         unit: "",
         help: "A one-way partition lets messages through in one direction only.",
         kind: KnobKind::Choice {
-            options: &[("both", "Both ways"), ("left-out", "One way: only left → right gets through"), ("right-out", "One way: only right → left gets through")],
+            options: &[("both", "Both ways"), ("left-out", "Only left → right"), ("right-out", "Only right → left")],
         },
     },
     Knob {
