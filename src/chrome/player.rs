@@ -181,8 +181,12 @@ impl<S: 'static, K: 'static> LiveSim<S, K> {
     /// shown, which may be ahead of the last event) and the callback's argument; the snapshot
     /// is refreshed after it. Playback state is left as it was.
     pub fn poke<A: 'static>(&self, f: fn(&mut S, f64, A)) -> Callback<A> {
-        let (sim, clock, snap, snapshot) =
-            (self.sim.clone(), self.clock_cell.clone(), self.snap.clone(), self.snapshot);
+        let (sim, clock, snap, snapshot) = (
+            self.sim.clone(),
+            self.clock_cell.clone(),
+            self.snap.clone(),
+            self.snapshot,
+        );
         Callback::from(move |a: A| {
             let mut s = sim.borrow_mut();
             f(&mut s, *clock.borrow(), a);

@@ -337,7 +337,7 @@ fn LiveCap(props: &LiveProps) -> Html {
         (params.clone(), *seed),
         |d| CapSim::new(&d.0, d.1),
         |s| s.snapshot(),
-        1.0,
+        0.1,
     );
     let s: &Snapshot = &live.snap;
     let clock = live.clock.max(s.t);
@@ -376,7 +376,7 @@ fn LiveCap(props: &LiveProps) -> Html {
     html! {
         <section class="live" aria-label="Live simulation">
             <h3>{"The cluster, live"}</h3>
-            { live.player(vec![0.1, 0.25, 0.5, 1.0, 2.0, 5.0], format!("t = {:.1} s · {}", clock, arrow), id.clone()) }
+            { live.player(vec![0.05, 0.1, 0.25, 0.5, 1.0, 5.0], format!("t = {:.1} s · {}", clock, arrow), id.clone()) }
             <svg class="drawing cap-live" viewBox={format!("0 0 {W} {H}")} role="img" aria-label={label}>
                 <line class={cut_class} x1={format!("{}", W / 2.0)} y1="8" x2={format!("{}", W / 2.0)} y2={format!("{}", H - 8.0)}
                     stroke={if s.cut { "var(--c4)" } else { "var(--border)" }} stroke-width={if s.cut { "3" } else { "1" }} stroke-dasharray="6 5" />
@@ -393,7 +393,7 @@ fn LiveCap(props: &LiveProps) -> Html {
                     let stroke = if n.crashed { "var(--muted)" } else if n.differs > 0 { "var(--c4)" } else { "var(--c2)" };
                     let onclick = { let t = toggle.clone(); Callback::from(move |_: MouseEvent| t.emit(i as u8)) };
                     let onkeydown = { let t = toggle.clone(); Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " { e.prevent_default(); t.emit(i as u8) }) };
-                    let sub = if n.crashed { "down".to_string() } else if n.role == "replica" { format!("{} posts", n.posts) } else { format!("{} · t{}", &n.role[..1].to_uppercase(), n.term) };
+                    let sub = if n.crashed { "down".to_string() } else if n.role == "replica" { format!("{} posts", n.posts) } else { format!("{} · t{}", n.role, n.term) };
                     html! {
                         <g class="cap-node" role="button" tabindex="0" {onclick} {onkeydown}
                            aria-label={format!("Replica {name}, {}, {} posts{}: press to {}", n.role, n.posts, if n.differs > 0 { format!(", {} timelines differ", n.differs) } else { String::new() }, if n.crashed { "restart" } else { "crash" })}>
@@ -412,8 +412,8 @@ fn LiveCap(props: &LiveProps) -> Html {
                 <span class="cap-k cap-k3">{"vote"}</span>
                 <span class="cap-k cap-k2">{"replicate"}</span>
                 <span class="cap-k cap-k4">{"anti-entropy"}</span>
-                {" · hollow: will be lost · red ring: replica differs · click a replica to crash or restart it"}
             </p>
+            <p class="cap-key">{"Hollow dots will be lost. A red ring: the replica differs from the others. Click (or press Enter on) a replica to crash or restart it."}</p>
             <div class="cap-faults" role="group" aria-label="Faults while it plays">
                 <button type="button" onclick={cutter.reform(|_: MouseEvent| ())}>{ if s.cut { "Heal the network now" } else { "Cut the network now" } }</button>
                 <span class="cap-move">{"Move across the cut:"}</span>

@@ -49,7 +49,7 @@ use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::rc::Rc;
 
 /// The CAP-under-partition model.
@@ -693,6 +693,7 @@ pub struct CapSim {
     rng_elect: Rng,
     ae_round: u32,
     conflict_sets: BTreeSet<Vec<u32>>,
+    clock_beaten: BTreeMap<u32, Rc<[u32]>>,
     buckets: Vec<Bucket>,
     samples: Vec<Sample>,
     sample_dt: f64,
@@ -788,6 +789,7 @@ impl CapSim {
             rng_elect,
             ae_round: 0,
             conflict_sets: BTreeSet::new(),
+            clock_beaten: BTreeMap::new(),
             buckets: (0..p.duration.ceil() as u32)
                 .map(|i| Bucket {
                     t: f64::from(i),
@@ -1005,6 +1007,9 @@ impl CapSim {
             Mode::ApLww => {
                 if slot.first().is_none_or(|s| v.lww_beats(s)) {
                     *slot = vec![v.clone()];
+                } else {
+                    // newer in real time, older by a skewed clock: lost on the spot
+                    self.clock_beaten.insert(v.op, v.posts.clone());
                 }
             }
             _ => *slot = vec![v.clone()],
@@ -1023,8 +1028,15 @@ impl CapSim {
             Mode::ApLww => match slot.first() {
                 None => slot.push(v),
                 Some(s) => {
+                    let t = |op: u32| self.ops[op as usize].t;
+                    // the timestamp order contradicts real time: the clock picks the winner
                     if v.lww_beats(s) {
+                        if t(s.op) > t(v.op) && !v.covers(s) {
+                            self.clock_beaten.insert(s.op, s.posts.clone());
+                        }
                         slot[0] = v;
+                    } else if t(v.op) > t(s.op) && !s.covers(&v) {
+                        self.clock_beaten.insert(v.op, v.posts.clone());
                     }
                 }
             },
@@ -1699,6 +1711,13 @@ impl CapSim {
             }
             _ => {
                 let finals: Vec<Vec<Version>> = (0..self.keys).map(|k| self.maximal(k)).collect();
+                // posts in a version that lost to an older write by timestamp
+                let mut beaten_by_clock = vec![false; self.ops.len()];
+                for posts in self.clock_beaten.values() {
+                    for &p in posts.iter() {
+                        beaten_by_clock[p as usize] = true;
+                    }
+                }
                 siblings_end = finals.iter().filter(|f| f.len() > 1).count() as u32;
                 for (i, o) in self.ops.iter().enumerate() {
                     if !o.write || o.outcome != Outcome::Acked {
@@ -1709,8 +1728,7 @@ impl CapSim {
                         continue;
                     }
                     lost += 1;
-                    let winner = f.iter().reduce(|a, b| if b.lww_beats(a) { b } else { a });
-                    if winner.is_some_and(|w| self.ops[w.op as usize].t < o.t) {
+                    if beaten_by_clock[i] {
                         lost_newer += 1;
                     }
                 }
@@ -1848,8 +1866,8 @@ impl Simulation for CapSim {
             }
             Ev::Move { node } => {
                 let was_cut = self.cut;
-                // moving a replica across a live cut: heal-style reconciliation is not implied;
-                // it simply starts talking to the other side
+                // a replica moved across a live cut talks to its new side at once; under AP it
+                // also exchanges state with everyone it can now reach
                 let n = &mut self.nodes[node as usize];
                 n.side = 1 - n.side;
                 if was_cut && self.mode != Mode::Cp {
@@ -1901,7 +1919,8 @@ pub struct RunResult {
     pub ops_right_during: u32,
     /// Acknowledged posts that are in no final version (lost updates).
     pub lost_updates: u32,
-    /// Lost posts written later (in real time) than the post whose version won: the clock chose.
+    /// Lost posts whose version was beaten by one written earlier in real time but stamped
+    /// later by a skewed clock: the clock chose the winner (0 without skew).
     pub lost_newer: u32,
     /// CP: refused writes that were committed anyway (the answer was lost, not the write).
     pub refused_but_committed: u32,
@@ -2135,6 +2154,17 @@ mod tests {
         assert!(lww.lost_updates > 0);
         assert!(lww.lost_newer > 0, "{lww:?}");
         assert!(lww.converged);
+        // with true clocks, last write wins never lets an older write beat a newer one
+        let fair = run_mode(
+            &Params {
+                skew_ms: 0.0,
+                ..p.clone()
+            },
+            1,
+            Mode::ApLww,
+        );
+        assert!(fair.lost_updates > 0);
+        assert_eq!(fair.lost_newer, 0);
         let sib = run_mode(&p, 1, Mode::ApSiblings);
         assert_eq!(sib.lost_updates, 0);
         assert!(sib.conflicts > 0);
