@@ -63,7 +63,7 @@ pub fn View(props: &Props) -> Html {
             { metric("avail_left", &format!("Answered on {l_name} during the cut"), avail(r.avail_left), split.then(|| format!("theory {} · {} ops", pct(r.theory_left, 0), int(u64::from(c.ops_left_during)))), tone_avail(r.avail_left)) }
             { metric("avail_right", &format!("Answered on {r_name} during the cut"), avail(r.avail_right), split.then(|| format!("theory {} · {} ops", pct(r.theory_right, 0), int(u64::from(c.ops_right_during)))), tone_avail(r.avail_right)) }
             { metric("refused", "Operations refused", int(u64::from(c.refused)), Some(format!("of {} issued", int(u64::from(c.ops)))), if c.refused > 0 { Tone::Bad } else { Tone::Good }) }
-            { metric("lost_updates", "Acknowledged posts lost", int(u64::from(r.lost_updates)), Some(if lww { format!("{} of them newer than the winner", int(u64::from(r.lost_newer))) } else { format!("of {} posts", int(u64::from(c.writes))) }), if r.lost_updates > 0 { Tone::Bad } else { Tone::Good }) }
+            { metric("lost_updates", "Acknowledged posts lost", int(u64::from(r.lost_updates)), Some(if lww { format!("{} of them lost to a skewed clock", int(u64::from(r.lost_newer))) } else { format!("of {} posts", int(u64::from(c.writes))) }), if r.lost_updates > 0 { Tone::Bad } else { Tone::Good }) }
             { metric("conflicts", "Conflicts for users to resolve", int(u64::from(r.conflicts)), Some(format!("peak {} timelines in conflict", c.max_conflicting)), if r.conflicts > 0 { Tone::Bad } else { Tone::Plain }) }
             { metric("converged", "Replicas agree at the end", (if r.converged { "yes" } else { "no" }).to_string(), Some(if p.mode == "cp" { format!("{} leader election(s)", c.elections) } else { format!("peak {} timelines differ", c.max_differ) }), if r.converged { Tone::Good } else { Tone::Bad }) }
         </dl>
@@ -92,7 +92,7 @@ pub fn View(props: &Props) -> Html {
             <ul>
                 <li>{"CP: the minority side's availability drops to zero the moment the cut starts and comes back at the heal; the majority side does not notice — unless the leader was stranded on the minority, in which case the majority is blind for one election timeout, then elects a new leader."}</li>
                 <li>{"AP: both sides stay at 100 %, and the divergence chart climbs while the cut lasts. On the heal it falls back to zero within a round of anti-entropy: the replicas agree again — but on what?"}</li>
-                <li>{"Last write wins agrees by throwing away every post on the side whose version has the older timestamp: those posts were acknowledged to their users and are gone. Skew a clock and it is no longer the older post that loses: the count of lost posts “newer than the winner” is the clock choosing."}</li>
+                <li>{"Last write wins agrees by throwing away every post on the side whose version has the older timestamp: those posts were acknowledged to their users and are gone. Skew a clock and it is no longer the older post that loses: the count of posts “lost to a skewed clock” (beaten by an older write with a later timestamp) is the clock choosing."}</li>
                 <li>{"Siblings lose nothing, but every timeline written on both sides becomes a conflict a person (or merge code) has to settle."}</li>
                 <li>{"A one-way cut is as bad as a full one for CP (a write needs a round trip), and worse in one respect: writes from the side that can still send are committed while their answers are lost, so the client is told “refused” for a write that happened."}</li>
             </ul>
@@ -146,7 +146,7 @@ fn compare_table(rows: &[RunResult], p: &Params) -> Html {
                 <caption>{"What each choice cost, on the very same operations"}</caption>
                 <thead><tr>
                     <th scope="col">{"choice"}</th><th scope="col"><abbr title="share answered on the left side during the cut">{"left"}</abbr></th><th scope="col"><abbr title="share answered on the right side during the cut">{"right"}</abbr></th>
-                    <th scope="col">{"refused"}</th><th scope="col"><abbr title="acknowledged posts in no final version">{"lost"}</abbr></th><th scope="col"><abbr title="lost posts written later than the post that won: the clock chose">{"newer lost"}</abbr></th>
+                    <th scope="col">{"refused"}</th><th scope="col"><abbr title="acknowledged posts in no final version">{"lost"}</abbr></th><th scope="col"><abbr title="lost posts beaten by an older write with a later timestamp: the clock chose">{"lost to clock"}</abbr></th>
                     <th scope="col">{"conflicts"}</th><th scope="col">{"agree"}</th>
                 </tr></thead>
                 <tbody>
@@ -325,7 +325,11 @@ fn flight_xy(f: &Flight, pos: &[(f64, f64)], clock: f64, still: bool) -> Option<
             return None;
         }
     }
-    Some((a.0 + (b.0 - a.0) * u, a.1 + (b.1 - a.1) * u))
+    // along an arc, bent to the sender's right, so the two directions of a link (and messages
+    // passing a replica in between) do not overlap
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let bend = 0.15 * (std::f64::consts::PI * u).sin();
+    Some((a.0 + dx * u - dy * bend, a.1 + dy * u + dx * bend))
 }
 
 /// The cluster, live: click a replica to crash or restart it; buttons move replicas across the
