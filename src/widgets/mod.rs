@@ -12,6 +12,7 @@ pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod cache;
+pub mod cap_partition;
 pub mod conflict_resolution;
 pub mod consistent_hashing;
 pub mod datastore_picker;
@@ -45,6 +46,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("cache", |ctx| html! { <cache::View ctx={ctx} /> }),
     ("sharding-journey", |ctx| html! { <sharding_journey::View ctx={ctx} /> }),
     ("datastore-picker", |ctx| html! { <datastore_picker::View ctx={ctx} /> }),
+    ("cap-partition", |ctx| html! { <cap_partition::View ctx={ctx} /> }),
     ("conflict-resolution", |ctx| html! { <conflict_resolution::View ctx={ctx} /> }),
     ("two-phase-commit", |ctx| html! { <two_phase_commit::View ctx={ctx} /> }),
 ];

@@ -230,7 +230,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 27,
         title: "CAP under partition",
         summary: "Cut the cluster: CP refuses, AP diverges, healing reconciles.",
-        model: None,
+        model: Some(ModelEntry::of::<models::cap_partition::CapPartition>()),
     },
     Widget {
         slug: "conflict-resolution",

@@ -6,6 +6,7 @@ pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod cache;
+pub mod cap_partition;
 pub mod conflict_resolution;
 pub mod consistent_hashing;
 pub mod datastore_picker;
