@@ -222,8 +222,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "quorum",
         page: 27,
         title: "Quorums",
-        summary: "N, W, R: when reads see the last write, and how stale they get.",
-        model: None,
+        summary: "N, W, R: when reads see the last write, how stale they get, and what fails.",
+        model: Some(ModelEntry::of::<models::quorum::Quorum>()),
     },
     Widget {
         slug: "cap-partition",
