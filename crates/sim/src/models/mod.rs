@@ -6,6 +6,7 @@ pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod cache;
+pub mod consistency_dial;
 pub mod consistent_hashing;
 pub mod datastore_picker;
 pub mod hot_shard;
