@@ -12,6 +12,7 @@ pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod cache;
+pub mod consistency_dial;
 pub mod consistent_hashing;
 pub mod datastore_picker;
 pub mod hot_shard;
@@ -40,6 +41,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("consistent-hashing", |ctx| html! { <consistent_hashing::View ctx={ctx} /> }),
     ("state-strategies", |ctx| html! { <state_strategies::View ctx={ctx} /> }),
     ("replication-lag", |ctx| html! { <replication_lag::View ctx={ctx} /> }),
+    ("consistency-dial", |ctx| html! { <consistency_dial::View ctx={ctx} /> }),
     ("cache", |ctx| html! { <cache::View ctx={ctx} /> }),
     ("sharding-journey", |ctx| html! { <sharding_journey::View ctx={ctx} /> }),
     ("datastore-picker", |ctx| html! { <datastore_picker::View ctx={ctx} /> }),
