@@ -149,14 +149,14 @@ pub fn View(props: &Props) -> Html {
                 { ctx.try_this("Book settings, no partition", &[("level", "linearizable"), ("read_pref", "dial"), ("write_concern", "dial"), ("read_concern", "dial"), ("tokens", "dial"), ("partition", "none")]) }
                 { ctx.try_this("Eventual, far secondary slow", &[("level", "eventual"), ("read_pref", "dial"), ("write_concern", "dial"), ("read_concern", "dial"), ("tokens", "dial"), ("lag_ms", "200"), ("partition", "none")]) }
                 { ctx.try_this("Session tokens, but no causal ones", &[("level", "session"), ("read_pref", "dial"), ("write_concern", "dial"), ("read_concern", "dial"), ("tokens", "dial"), ("lag_ms", "150"), ("keys", "3"), ("partition", "none")]) }
-                { ctx.try_this("Majority writes, near reads", &[("level", "linearizable"), ("read_pref", "nearest"), ("read_concern", "local"), ("partition", "none")]) }
+                { ctx.try_this("Majority writes, local reads from any secondary", &[("level", "linearizable"), ("read_pref", "secondary"), ("read_concern", "local"), ("partition", "none")]) }
                 { ctx.try_this("Write concern all, far copy cut off", &[("write_concern", "all"), ("partition", "far"), ("timeout", "1000")]) }
                 { ctx.try_this("One-way cut: the primary hears but cannot answer", &[("partition", "primary"), ("one_way", "true")]) }
             </p>
             <h3>{"What to notice"}</h3>
-            <p>{"Linearizable settings pay a round trip to the primary for every read and a majority for every write: the read p50 is about fifteen times the eventual one, close to the book's 200 ms against 20 ms. They never read stale, and while the primary is cut off almost nothing succeeds within the timeout, whereas eventual reads from the secondaries keep answering. Session tokens make each client read its own writes, but a client can still see an effect without its cause; the causal checker catches that and highlights the read. Eventual settings break all three. In this single-primary store a causal token is an index in the one log, so causal runs come out sequentially consistent as well: the two levels part ways only in stores with several writers."}</p>
+            <p>{"Linearizable settings pay a round trip to the primary for every read and a majority for every write: the read p50 is about fifteen times the eventual one, close to the book's 200 ms against 20 ms. They never read stale, and while the primary is cut off almost nothing succeeds within the timeout, whereas eventual reads from the secondaries keep answering. Session tokens make each client read its own writes and never go back, yet clients no longer agree on one order: the history stays causal but is not sequentially consistent. Eventual settings break all three, typically by a read that sees the initial value after one of its causes wrote the key; the checker outlines that read. In this single-primary store a causal token is an index in the one log, so causal runs come out sequentially consistent as well: the two levels part ways only in stores with several writers."}</p>
             <h3>{"Where the book holds and where it fails"}</h3>
-            <p>{"The book's slider is one-dimensional, but its own settings are not: majority writes with near, local reads promise little, and the checker shows stale reads despite the “strong” write concern. The page also calls the dial's right end “your cache” and its left “your DB”; measured, the cost of strength is latency and availability under partition, exactly as its trade-off list says, while messages per operation rise by only a few."}</p>
+            <p>{"The book's slider is one-dimensional, but its own settings are not: majority writes with local reads from any secondary promise little, and the checker shows stale reads despite the “strong” write concern (reads from the near secondary happen to escape, because it is nearly always part of the majority that acknowledged). The page also calls the dial's right end “your cache” and its left “your DB”; measured, the cost of strength is latency and availability under partition, exactly as its trade-off list says, while messages per operation rise by only a few."}</p>
         </section>
         </>
     }
@@ -240,7 +240,7 @@ fn availability_chart(r: &Report) -> Rc<ChartSpec> {
         y_min: Some(0.0),
         series: vec![Series::new(
             "succeeded within the timeout",
-            Kind::Line,
+            Kind::Points,
             2,
             pts,
         )],
@@ -264,7 +264,7 @@ fn lanes(r: &Report, witness: Option<u32>) -> Html {
     let clients = h.iter().map(|o| o.client).max().unwrap_or(0) + 1;
     let (x0, w) = (70.0, 600.0);
     let x = |t: f64| x0 + (t - t0) / (t1 - t0) * w;
-    let lane_h = 34.0;
+    let lane_h = 44.0;
     let height = f64::from(clients) * lane_h + 20.0;
     html! {
         <figure class="cd-lanes">
@@ -317,7 +317,7 @@ fn op_bar(
               stroke-width={if is_w { "2" } else { "1" }} stroke-dasharray={if o.ret_ms.is_none() { "3 2" } else { "" }} fill-opacity="0.55">
             <title>{ format!("client {} {} · {:.0}–{} ms{}{}", o.client + 1, label, o.call_ms, o.ret_ms.map(|t| format!("{t:.0}")).unwrap_or("timeout".into()), if o.stale { " · stale" } else { "" }, if is_w { " · checker's witness" } else { "" }) }</title>
         </rect>
-        <text x={format!("{a:.1}")} y={format!("{:.1}", y + 27.0)} font-size="9" fill="var(--fg)">{ label }</text>
+        <text x={format!("{a:.1}")} y={format!("{:.1}", y + if idx % 2 == 0 { 26.0 } else { 36.0 })} font-size="8" fill="var(--fg)">{ label }</text>
     </g> }
 }
 
