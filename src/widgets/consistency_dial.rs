@@ -317,7 +317,7 @@ fn op_bar(
               stroke-width={if is_w { "2" } else { "1" }} stroke-dasharray={if o.ret_ms.is_none() { "3 2" } else { "" }} fill-opacity="0.55">
             <title>{ format!("client {} {} · {:.0}–{} ms{}{}", o.client + 1, label, o.call_ms, o.ret_ms.map(|t| format!("{t:.0}")).unwrap_or("timeout".into()), if o.stale { " · stale" } else { "" }, if is_w { " · checker's witness" } else { "" }) }</title>
         </rect>
-        <text x={format!("{a:.1}")} y={format!("{:.1}", y + if idx % 2 == 0 { 26.0 } else { 36.0 })} font-size="8" fill="var(--fg)">{ label }</text>
+        <text x={format!("{a:.1}")} y={format!("{:.1}", y + if idx.is_multiple_of(2) { 26.0 } else { 36.0 })} font-size="8" fill="var(--fg)">{ label }</text>
     </g> }
 }
 
