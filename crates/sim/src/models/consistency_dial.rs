@@ -613,6 +613,10 @@ pub struct Check {
 /// Default search budget (nodes) of the linearizability and sequential searches.
 pub const BUDGET: u64 = 50_000;
 
+/// Budget of the sequential search in the five-level comparison (kept small: the comparison
+/// runs on every knob move; an exhausted search is reported as inconclusive).
+pub const COMPARE_BUDGET: u64 = 2_000;
+
 /// Search state shared by the linearizability and sequential-consistency searches.
 struct Search<'a> {
     ops: &'a [HOp],
@@ -2047,7 +2051,7 @@ pub fn history_of(records: &[OpRecord]) -> (Vec<HOp>, Vec<usize>) {
     (h, map)
 }
 
-fn figures(sim: &DialSim, p: &Params) -> Figures {
+fn figures(sim: &DialSim, p: &Params, budget: u64) -> Figures {
     let recs = sim.records();
     let ok = |r: &&OpRecord| r.ret_ms.is_some();
     let lats = |w: bool| {
@@ -2090,7 +2094,7 @@ fn figures(sim: &DialSim, p: &Params) -> Figures {
             ..causal.clone()
         }
     } else {
-        check_sequential(&h, BUDGET)
+        check_sequential(&h, budget)
     };
     Figures {
         read: lat(lats(false)),
@@ -2160,7 +2164,7 @@ impl Model for ConsistencyDial {
         let p = params.sanitised();
         let mut sim = DialSim::new(&p, seed);
         sim.run_to_end();
-        let figs = figures(&sim, &p);
+        let figs = figures(&sim, &p, BUDGET);
         let recs = sim.records();
         let off = recs.len().saturating_sub(LANE_OPS);
         let end = recs
@@ -2204,7 +2208,7 @@ impl Model for ConsistencyDial {
                 } else {
                     let mut s = DialSim::new(&q, seed);
                     s.run_to_end();
-                    figures(&s, &q)
+                    figures(&s, &q, COMPARE_BUDGET)
                 };
                 LevelRow { level: l, figures }
             })
