@@ -14,6 +14,7 @@ pub mod backpressure_chain;
 pub mod cache;
 pub mod cap_partition;
 pub mod conflict_resolution;
+pub mod consistency_dial;
 pub mod consistent_hashing;
 pub mod datastore_picker;
 pub mod hot_shard;
@@ -51,6 +52,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("cap-partition", |ctx| html! { <cap_partition::View ctx={ctx} /> }),
     ("conflict-resolution", |ctx| html! { <conflict_resolution::View ctx={ctx} /> }),
     ("two-phase-commit", |ctx| html! { <two_phase_commit::View ctx={ctx} /> }),
+    ("consistency-dial", |ctx| html! { <consistency_dial::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).

@@ -250,8 +250,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "consistency-dial",
         page: 28,
         title: "Consistency dial",
-        summary: "Turn from linearizable to eventual; a checker judges every history.",
-        model: None,
+        summary: "Turn from linearizable to eventual on a 3-replica store; a checker judges every history.",
+        model: Some(ModelEntry::of::<models::consistency_dial::ConsistencyDial>()),
     },
     Widget {
         slug: "service-registry",

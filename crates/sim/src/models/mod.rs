@@ -8,6 +8,7 @@ pub mod backpressure_chain;
 pub mod cache;
 pub mod cap_partition;
 pub mod conflict_resolution;
+pub mod consistency_dial;
 pub mod consistent_hashing;
 pub mod datastore_picker;
 pub mod hot_shard;
