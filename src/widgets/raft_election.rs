@@ -69,7 +69,8 @@ pub fn View(props: &Props) -> Html {
                 (Some((n, t)), None) => format!("server {} crashed at {} and no leader followed", n + 1, ms(Some(t))),
                 _ => "no scripted crash".into(),
             } }</span>
-            { format!("; {} terms, {} without a leader; {} entries committed.", s.terms, s.leaderless_terms, s.committed) }
+            { format!("; {} terms, {} without a leader; {} entries committed", s.terms, s.leaderless_terms, s.committed) }
+            <span data-metric="overwritten">{ format!(", {} overwritten after commit.", s.counters.overwritten) }</span>
         </p>
         { notes(&r.notes) }
         <section class="explain">
@@ -89,6 +90,7 @@ pub fn View(props: &Props) -> Html {
                 { ctx.try_this("Raft's rules, laggards", &[("rules", "raft"), ("batch_logs", "lagging")]) }
                 { ctx.try_this("One-way cut: server 1 deaf", &[("partition", "1"), ("one_way", "true"), ("partition_at", "1000"), ("heal_at", "3000"), ("crash_at", "0")]) }
                 { ctx.try_this("Lossy network, 20 %", &[("drop_pct", "20")]) }
+                { ctx.try_this("The book's rules, one-way cut", &[("rules", "book"), ("partition", "1"), ("one_way", "true"), ("partition_at", "1000"), ("heal_at", "3000"), ("crash_at", "0"), ("run_ms", "10000")]) }
             </p>
             <h3>{"What to notice"}</h3>
             <p>{"With identical timeouts every follower stands at once, votes split, and they all stand again together: the median election runs into seconds. A few milliseconds of randomness let one server stand alone first. Ongaro and Ousterhout (2014, §9.3) measured over 10 s without randomness, a 287 ms median for 150–155 ms and quick elections for 150–300 ms; on a 1–3 ms network (“The paper's LAN”) this simulation gives a median near 270 ms for 150–155 ms. With RaftScope's slower 10–15 ms messages, 5 ms of spread is not enough: a candidate's request arrives after its rivals have already stood. A deaf server (one-way cut) keeps raising its term and its requests depose a healthy leader again and again."}</p>
@@ -96,7 +98,7 @@ pub fn View(props: &Props) -> Html {
             <ul>
                 <li>{"It asks for votes by calling the other servers directly, in one loop: no network, no delay, no lost messages, no timeouts while it waits. Here every request and reply is a message that takes time and can be lost or cut off."}</li>
                 <li>{"Its voter never looks at logs. Choose “The book's rules, laggards”: the last committed entry sits on a bare majority, and a server without it wins about half the elections — measured as “new leaders missing a committed entry”. Under Raft's rules that count stays at zero (tested under random crash, partition and loss schedules)."}</li>
-                <li>{"Its voter grants a vote to a candidate of an older term whenever it has not voted in its own term, and a leader that grants a newer term's vote keeps acting as leader; both can put two leaders in one term."}</li>
+                <li>{"Its voter grants a vote to a candidate of an older term whenever it has not voted in its own term, and a leader that grants a newer term's vote keeps acting as leader; both can put two leaders in one term. Choose “The book's rules, one-way cut” (seed 1): the scripted run records a term with two leaders, a leader missing committed entries, and committed entries overwritten; the same script under Raft's rules records none."}</li>
                 <li>{"Its timeout is drawn once per server and never again, and a losing candidate drops straight back to follower; Raft redraws the timeout at every reset, which is what breaks repeated split votes."}</li>
                 <li>{"It announces the leader once and sends no heartbeats, so followers would soon time out and depose a healthy leader; here the leader sends AppendEntries every heartbeat interval."}</li>
             </ul>
