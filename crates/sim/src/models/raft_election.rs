@@ -905,6 +905,14 @@ impl Cluster {
                 self.leader_of.insert(term, i);
             }
         }
+        // the timeline names the first server to lead each term (also one that, under the
+        // book's rules, carried its leadership into a newer term)
+        let now = f3(self.now);
+        let r = self.term_record(term);
+        if r.leader.is_none() {
+            r.leader = Some(i);
+            r.elected_ms = Some(now);
+        }
     }
 
     fn start_election(&mut self, i: u8) {
