@@ -20,6 +20,7 @@ pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod quorum;
+pub mod raft_election;
 pub mod rate_limiters;
 pub mod replication_lag;
 pub mod sharding_journey;
@@ -48,6 +49,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("cache", |ctx| html! { <cache::View ctx={ctx} /> }),
     ("sharding-journey", |ctx| html! { <sharding_journey::View ctx={ctx} /> }),
     ("datastore-picker", |ctx| html! { <datastore_picker::View ctx={ctx} /> }),
+    ("raft-election", |ctx| html! { <raft_election::View ctx={ctx} /> }),
     ("quorum", |ctx| html! { <quorum::View ctx={ctx} /> }),
     ("cap-partition", |ctx| html! { <cap_partition::View ctx={ctx} /> }),
     ("conflict-resolution", |ctx| html! { <conflict_resolution::View ctx={ctx} /> }),

@@ -215,8 +215,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "raft-election",
         page: 27,
         title: "Raft election",
-        summary: "Terms, votes and heartbeats; crash the leader and time the next election.",
-        model: None,
+        summary: "Terms, votes and heartbeats: crash, cut or time out servers as it runs, and time a thousand elections.",
+        model: Some(ModelEntry::of::<models::raft_election::RaftElection>()),
     },
     Widget {
         slug: "quorum",

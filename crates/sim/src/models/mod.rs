@@ -14,6 +14,7 @@ pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod quorum;
+pub mod raft_election;
 pub mod rate_limiters;
 pub mod replication_lag;
 pub mod sharding_journey;
