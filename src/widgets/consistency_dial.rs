@@ -86,8 +86,9 @@ pub fn View(props: &Props) -> Html {
     html! {
         <>
         <p class="callout">
-            { format!("Dial at {}: reads from {}, write concern {}, read concern {}, {} tokens, timeout {} ms. These settings promise ",
-                p.level.name(), name_of(s.read_pref), wc_name(&r), name_of(s.read_concern), name_of(s.tokens), sig3(p.timeout)) }
+            { format!("Dial at {}: reads from {}, write concern {}, read concern {}, {}, timeout {} ms. These settings promise ",
+                p.level.name(), name_of(s.read_pref), wc_name(&r), name_of(s.read_concern),
+                match name_of(s.tokens).as_str() { "none" => "no client tokens".to_string(), t => format!("{t} tokens") }, sig3(p.timeout)) }
             <strong data-metric="promised">{ r.promised.name() }</strong>
             {"; the checker finds this run's history "}
             <strong data-metric="observed">{ observed_text(r.observed) }</strong>{"."}
