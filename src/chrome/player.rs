@@ -168,6 +168,18 @@ pub fn Player(props: &PlayerProps) -> Html {
     }
 }
 
+/// Props of a widget's live view: the params and seed it plays (the report's own, so the live
+/// run is the run the numbers describe), and an id prefix for its controls.
+#[derive(Properties, PartialEq)]
+pub struct LiveProps<P: PartialEq> {
+    /// The params it plays.
+    pub params: P,
+    /// The seed it plays.
+    pub seed: u64,
+    /// Unique id prefix.
+    pub id: AttrValue,
+}
+
 /// A live, step-able simulation wired to a [`Player`]: what [`use_live_sim`] returns.
 pub struct LiveSim<S: 'static, K: 'static> {
     /// The latest snapshot, for drawing.

@@ -252,12 +252,7 @@ fn charts(r: &Report, p: &Params) -> Charts {
     )
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 fn fresh(p: &Params, seed: u64) -> AcSim {
     AcSim::new(LimiterKind::parse(&p.limiter), p, seed)

@@ -127,12 +127,7 @@ fn p99_chart(r: &Report) -> Rc<ChartSpec> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 /// The same queue, played live from the same seed.
 #[component]

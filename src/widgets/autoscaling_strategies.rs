@@ -264,12 +264,7 @@ fn day_chart(r: &Report, p: &Params) -> Rc<ChartSpec> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 /// Simulated seconds per real second: 1 min/s, 10 min/s, 1 h/s, 4 h/s.
 const SPEEDS: [f64; 4] = [60.0, 600.0, 3600.0, 14400.0];

@@ -199,12 +199,7 @@ fn goodput_chart(r: &Report, sweep: &[SweepSeries], updating: bool, offered: f64
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 /// The chosen mode, played live from the same seed.
 #[component]

@@ -169,12 +169,7 @@ fn curve_chart(r: &Report, chosen: u32) -> Rc<ChartSpec> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 /// 1, 2 or 5 times a power of ten, nearest below `x`.
 fn nice(x: f64) -> f64 {

@@ -259,12 +259,7 @@ fn diverge_chart(r: &Report) -> Rc<ChartSpec> {
 // Live
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 const W: f64 = 480.0;
 const H: f64 = 230.0;

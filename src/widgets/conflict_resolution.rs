@@ -225,12 +225,7 @@ fn skew_chart(r: &Report, skew: f64) -> Rc<ChartSpec> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 /// Crash or restart replica `r` now.
 fn toggle_crash(s: &mut CrSim, t: f64, r: u32) {

@@ -322,12 +322,7 @@ fn op_bar(
     </g> }
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 const NAMES: [&str; 3] = ["primary", "near secondary", "far secondary"];
 /// Drawing positions: primary, near, far, clients.

@@ -407,12 +407,7 @@ fn bins_chart(r: &Report) -> Rc<ChartSpec> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 /// The selected strategy on the same traffic, played live.
 #[component]

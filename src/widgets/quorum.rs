@@ -200,12 +200,7 @@ fn avail_chart(r: &Report) -> Rc<ChartSpec> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 fn toggle(s: &mut QuorumSim, t: f64, node: u32) {
     s.toggle(node, t);

@@ -129,12 +129,7 @@ fn cdf_chart(r: &Report, range: &str) -> Rc<ChartSpec> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 const CX: f64 = 160.0;
 const CY: f64 = 150.0;

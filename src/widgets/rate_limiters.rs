@@ -278,12 +278,7 @@ fn window_chart(r: &Report) -> Rc<ChartSpec> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 const SPEEDS: [f64; 5] = [0.05, 0.2, 1.0, 3.0, 10.0];
 

@@ -261,12 +261,7 @@ fn charts(r: &Report, p: &Params) -> Charts {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 /// The same system played live from the same seed, with the headlined policy.
 #[component]

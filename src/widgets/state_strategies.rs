@@ -317,12 +317,7 @@ fn load_chart(r: &Report) -> Rc<ChartSpec> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 /// The three clusters, played live from the same seed.
 #[component]

@@ -179,12 +179,7 @@ fn load_chart(r: &Report, ttl: f64) -> Rc<ChartSpec> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 fn new_sim(p: &Params, seed: u64, fixed: bool) -> HerdSim {
     let f = if fixed { chosen_fixes(p) } else { Fixes::NONE };

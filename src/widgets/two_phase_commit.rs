@@ -245,12 +245,7 @@ fn latency_chart(r: &Report) -> Rc<ChartSpec> {
     )
 }
 
-#[derive(Properties, PartialEq)]
-struct LiveProps {
-    params: Params,
-    seed: u64,
-    id: AttrValue,
-}
+type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 /// Width of the live drawing (narrow, so its text stays legible on a phone).
 const W: f64 = 440.0;
