@@ -8,6 +8,7 @@ use crate::chrome::host::WidgetCtx;
 use yew::prelude::*;
 
 pub mod adaptive_concurrency;
+pub mod anomaly_detection;
 pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
@@ -43,6 +44,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("cache", |ctx| html! { <cache::View ctx={ctx} /> }),
     ("sharding-journey", |ctx| html! { <sharding_journey::View ctx={ctx} /> }),
     ("datastore-picker", |ctx| html! { <datastore_picker::View ctx={ctx} /> }),
+    ("anomaly-detection", |ctx| html! { <anomaly_detection::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).
