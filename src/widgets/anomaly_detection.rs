@@ -52,7 +52,7 @@ pub fn View(props: &Props) -> Html {
             { format!("{} days of a seasonal metric (one sample per {STEP_MIN} min), {} injected anomalies of {} σ, three detectors at the same sensitivity k = {}. The first {} are warm-up: every detector learns there and is judged only after.",
                 r.samples / PER_DAY, r.anomalies.len(), sig3(p.magnitude), sig3(p.k), hours(r.warmup)) }
         </p>
-        <dl class="metrics">
+        <dl class="metrics anom-three">
             { for r.detectors.iter().map(|d| {
                 let o = &d.outcome;
                 let tone = if o.recall >= 0.999 && o.false_per_day < 1.0 { Tone::Good } else if o.recall < 0.5 { Tone::Bad } else { Tone::Plain };
@@ -225,6 +225,8 @@ fn timeline_svg(r: &Report) -> Html {
     if hi.is_nan() || lo.is_nan() || hi <= lo {
         hi = lo + 1.0;
     }
+    let pad = (hi - lo) * 0.04;
+    let (lo, hi) = (lo - pad, hi + pad);
     let y = |v: f64| 4.0 + (hi - v) / (hi - lo) * (plot_h - 8.0);
     let b = f64::from(r.bucket);
     let mut band = String::new();
@@ -254,7 +256,7 @@ fn timeline_svg(r: &Report) -> Html {
         })
         .collect::<Vec<_>>()
         .join(" ");
-    let total_h = plot_h + 6.0 + 3.0 * row_h + 14.0;
+    let total_h = plot_h + 6.0 + 3.0 * row_h + 16.0;
     let static_line = |v: f64| {
         (v > lo && v < hi).then(|| html! {
             <line x1="0" x2={w.to_string()} y1={format!("{:.1}", y(v))} y2={format!("{:.1}", y(v))} stroke="var(--c0)" stroke-dasharray="5 3" stroke-width="1" />
@@ -266,7 +268,7 @@ fn timeline_svg(r: &Report) -> Html {
         <svg class="drawing anom-timeline" viewBox={format!("0 0 {w} {total_h}")} role="img"
              aria-label={format!("The whole run: {} anomalies shaded; alarms of each detector in the rows below", r.anomalies.len())}>
             <rect x="0" y="0" width={format!("{:.1}", x(f64::from(r.warmup)))} height={plot_h.to_string()} fill="var(--border)" fill-opacity="0.35" />
-            <text x="4" y="14" font-size="10" fill="var(--muted)">{"warm-up"}</text>
+            <text x="4" y="14" font-size="12" fill="var(--muted)">{"warm-up"}</text>
             { for r.anomalies.iter().map(|a| html! {
                 <rect x={format!("{:.1}", x(f64::from(a.start)))} y="0" width={format!("{:.1}", (x(f64::from(a.end)) - x(f64::from(a.start))).max(2.0))}
                       height={(plot_h + 3.0 * row_h + 6.0).to_string()} fill="var(--c3)" fill-opacity="0.25">
@@ -283,14 +285,14 @@ fn timeline_svg(r: &Report) -> Html {
             { for r.detectors.iter().enumerate().map(|(d, det)| {
                 let yy = plot_h + 6.0 + d as f64 * row_h;
                 html! { <g>
-                    <text x="2" y={format!("{:.1}", yy + 10.0)} font-size="9" fill="var(--muted)">{ &det.name }</text>
+                    <text x="2" y={format!("{:.1}", yy + 10.0)} font-size="10" fill="var(--muted)">{ &det.name }</text>
                     { for det.timeline.iter().enumerate().filter(|(_, c)| **c > 0).map(|(j, _)| html! {
                         <rect x={format!("{:.1}", x(j as f64 * b))} y={format!("{:.1}", yy + 1.0)} width={format!("{:.1}", (x(b) - x(0.0)).max(1.5))} height={(row_h - 3.0).to_string()} fill={format!("var(--c{})", COLOURS[d])} />
                     }) }
                 </g> }
             }) }
             { for (0..=days).step_by(if days > 14 { 7 } else { 1 } as usize).map(|d| html! {
-                <text x={format!("{:.1}", x(f64::from(d * PER_DAY)).min(w - 24.0))} y={(total_h - 2.0).to_string()} font-size="9" fill="var(--muted)">{ format!("day {d}") }</text>
+                <text x={format!("{:.1}", x(f64::from(d * PER_DAY)).min(w - 34.0))} y={(total_h - 2.0).to_string()} font-size="11" fill="var(--muted)">{ format!("day {d}") }</text>
             }) }
         </svg>
         <figcaption class="muted">{"The metric over the whole run (min–max per pixel column, expected curve dotted), the static threshold's band (dashed), anomalies shaded, and below, when each detector alarmed."}</figcaption>
@@ -387,6 +389,18 @@ fn ooda_svg(s: &LiveSnapshot) -> Html {
     }
 }
 
+/// Runs of consecutive anomalous samples, as (first, last) sample indices.
+fn truth_runs(pts: &[LivePoint]) -> Vec<(u32, u32)> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for p in pts.iter().filter(|p| p.truth) {
+        match runs.last_mut() {
+            Some(r) if r.1 + 1 == p.i => r.1 = p.i,
+            _ => runs.push((p.i, p.i)),
+        }
+    }
+    runs
+}
+
 /// The last day of samples with each detector's band, anomalies shaded and alarm ticks.
 fn live_svg(s: &LiveSnapshot, k: f64) -> Html {
     let (w, plot_h, row_h) = (640.0, 170.0, 10.0);
@@ -460,8 +474,8 @@ fn live_svg(s: &LiveSnapshot, k: f64) -> Html {
         <figure class="anom-figure">
         <svg class="drawing anom-live" viewBox={format!("0 0 {w} {total_h}")} role="img"
              aria-label={format!("The last day of samples; {} alarms now", s.alarming.iter().filter(|&&a| a).count())}>
-            { for pts.iter().filter(|p| p.truth).map(|p| html! {
-                <rect x={format!("{:.1}", x(p.i))} y="0" width={format!("{:.1}", w / cap + 0.3)} height={total_h.to_string()} fill="var(--c3)" fill-opacity="0.25" />
+            { for truth_runs(pts).into_iter().map(|(a, b)| html! {
+                <rect x={format!("{:.1}", x(a))} y="0" width={format!("{:.1}", x(b) - x(a) + w / cap)} height={total_h.to_string()} fill="var(--c3)" fill-opacity="0.25" />
             }) }
             <path d={hw_band} fill="var(--c2)" fill-opacity="0.18" stroke="none" />
             <path d={path(&|p| p.bands[1].map(|b| b.0))} fill="none" stroke="var(--c1)" stroke-width="1" stroke-dasharray="4 3" />

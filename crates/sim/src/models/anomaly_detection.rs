@@ -158,15 +158,9 @@ impl Default for Params {
 }
 
 static ACTION_OPTIONS: &[(&str, &str)] = &[
-    (
-        "page",
-        "page a human (20 min to fix, 30 min toil per false page)",
-    ),
-    (
-        "rollback",
-        "automatic rollback (3 min, 10 min per false rollback)",
-    ),
-    ("scale_out", "scale out (5 min, 5 min per false scale-out)"),
+    ("page", "page a human"),
+    ("rollback", "automatic rollback"),
+    ("scale_out", "scale out"),
 ];
 
 static KNOBS: &[Knob] = &[
@@ -185,7 +179,7 @@ static KNOBS: &[Knob] = &[
     Knob { key: "hw_beta", label: "Holt-Winters β (trend)", unit: "", help: "How fast the Holt-Winters trend follows changes of the level.", kind: KnobKind::Float { min: 0.0, max: 0.5, step: 0.005, log: false } },
     Knob { key: "hw_gamma", label: "Holt-Winters γ (season)", unit: "", help: "How fast each seasonal index follows the data (each index is seen once per season).", kind: KnobKind::Float { min: 0.0, max: 1.0, step: 0.01, log: false } },
     Knob { key: "hw_season_h", label: "Holt-Winters season", unit: "h", help: "The season Holt-Winters assumes; the stream's true season is 24 h.", kind: KnobKind::Int { min: 1, max: 48, log: false } },
-    Knob { key: "action", label: "Action on alert", unit: "", help: "What the loop does when a detector alerts: how fast it mitigates a real incident and what a false alert costs.", kind: KnobKind::Choice { options: ACTION_OPTIONS } },
+    Knob { key: "action", label: "Action on alert", unit: "", help: "What the loop does on an alert. Paging a human: 20 min to fix, 30 min of toil per false page. Automatic rollback: 3 min, 10 min per false rollback. Scale out: 5 min, 5 min per false scale-out.", kind: KnobKind::Choice { options: ACTION_OPTIONS } },
 ];
 
 impl ParamsTrait for Params {
