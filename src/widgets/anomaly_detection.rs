@@ -66,7 +66,7 @@ pub fn View(props: &Props) -> Html {
         { timeline_svg(&r) }
         if let Some((pr, fat)) = (*charts).clone() {
             <Chart spec={pr} height={260} caption="Recall (solid) and precision (dashed) of each detector against the sensitivity k; the current k is marked" />
-            <Chart spec={fat} height={220} caption="False alerts per day against k, beside the Gaussian tail 2·(1 − Φ(k)) as alarm samples per day (dashed)" />
+            <Chart spec={fat} height={220} caption="Alarm samples per day against k (log scale), true and false together, beside what a z-score raises on pure Gaussian noise, 288 · 2(1 − Φ(k)) a day (dashed)" />
         }
         <div class="table-wrap">
             <table class="data" aria-label="Detectors compared">
@@ -172,6 +172,10 @@ fn pr_chart(r: &Report, k: f64) -> Rc<ChartSpec> {
 }
 
 fn fatigue_chart(r: &Report, k: f64) -> Rc<ChartSpec> {
+    let days = f64::from(r.samples - r.warmup).max(1.0) / f64::from(PER_DAY);
+    let per_day = |pts: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+        pts.into_iter().filter(|p| p.1 > 0.0).collect()
+    };
     let mut series: Vec<Series> = DETECTORS
         .iter()
         .enumerate()
@@ -180,7 +184,12 @@ fn fatigue_chart(r: &Report, k: f64) -> Rc<ChartSpec> {
                 *name,
                 ChartKind::Line,
                 COLOURS[d],
-                r.sweep.iter().map(|s| (s.k, s.false_per_day[d])).collect(),
+                per_day(
+                    r.sweep
+                        .iter()
+                        .map(|s| (s.k, f64::from(s.alarms[d]) / days))
+                        .collect(),
+                ),
             )
         })
         .collect();
@@ -188,16 +197,18 @@ fn fatigue_chart(r: &Report, k: f64) -> Rc<ChartSpec> {
         "noise alone: 288·2(1 − Φ(k))",
         ChartKind::Dashed,
         5,
+        // down to one alarm in 20 days: below that the log axis would stretch for nothing
         r.sweep
             .iter()
             .map(|s| (s.k, 2.0 * f64::from(PER_DAY) * normal_tail(s.k)))
+            .filter(|p| p.1 >= 0.05)
             .collect(),
     ));
     Rc::new(ChartSpec {
-        title: "False alerts per day vs sensitivity".into(),
+        title: "Alarm samples per day vs sensitivity".into(),
         x_label: "k (σ)".into(),
-        y_label: "per day".into(),
-        y_min: Some(0.0),
+        y_label: "alarm samples per day".into(),
+        y_log: true,
         series,
         marks: vec![Mark {
             x: k,

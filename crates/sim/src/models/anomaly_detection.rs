@@ -46,7 +46,7 @@
 //! use sim::models::anomaly_detection::{AnomalyDetection, Params};
 //! let r = AnomalyDetection::run(&Params::default(), 1);
 //! assert_eq!(r.detectors.len(), 3);
-//! assert!(r.detectors.iter().all(|d| (0.0..=1.0).contains(&d.recall)));
+//! assert!(r.detectors.iter().all(|d| (0.0..=1.0).contains(&d.outcome.recall)));
 //! ```
 
 use crate::model::{Model, Simulation};
