@@ -8,6 +8,7 @@ use crate::chrome::host::WidgetCtx;
 use yew::prelude::*;
 
 pub mod adaptive_concurrency;
+pub mod anomaly_detection;
 pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
@@ -55,6 +56,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("conflict-resolution", |ctx| html! { <conflict_resolution::View ctx={ctx} /> }),
     ("two-phase-commit", |ctx| html! { <two_phase_commit::View ctx={ctx} /> }),
     ("consistency-dial", |ctx| html! { <consistency_dial::View ctx={ctx} /> }),
+    ("anomaly-detection", |ctx| html! { <anomaly_detection::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).

@@ -279,7 +279,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 31,
         title: "Anomaly detection",
         summary: "Thresholds, EWMA and Holt-Winters on a seasonal metric with injected faults.",
-        model: None,
+        model: Some(ModelEntry::of::<models::anomaly_detection::AnomalyDetection>()),
     },
     Widget {
         slug: "federated-learning",

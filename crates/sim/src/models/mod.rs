@@ -2,6 +2,7 @@
 //! and its tests; the registry ([`crate::registry`]) names it.
 
 pub mod adaptive_concurrency;
+pub mod anomaly_detection;
 pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
