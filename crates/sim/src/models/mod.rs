@@ -10,6 +10,7 @@ pub mod consistent_hashing;
 pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
+pub mod pid_autoscaler;
 pub mod rate_limiters;
 pub mod replication_lag;
 pub mod sharding_journey;
