@@ -16,6 +16,7 @@ pub mod consistent_hashing;
 pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
+pub mod pid_autoscaler;
 pub mod rate_limiters;
 pub mod replication_lag;
 pub mod sharding_journey;
@@ -43,6 +44,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("cache", |ctx| html! { <cache::View ctx={ctx} /> }),
     ("sharding-journey", |ctx| html! { <sharding_journey::View ctx={ctx} /> }),
     ("datastore-picker", |ctx| html! { <datastore_picker::View ctx={ctx} /> }),
+    ("pid-autoscaler", |ctx| html! { <pid_autoscaler::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).
