@@ -26,6 +26,16 @@ fn label(key: &str) -> &'static str {
         .unwrap_or("")
 }
 
+/// Category names short enough for a phone-width bar chart.
+fn short(key: &str) -> &'static str {
+    match key {
+        "pid" => "PID",
+        "book" => "book",
+        "book_fixed_sign" => "book, sign fixed",
+        _ => "threshold",
+    }
+}
+
 fn minutes(x: Option<f64>) -> String {
     x.map(|m| format!("{} min", sig3(m)))
         .unwrap_or_else(|| "never".into())
@@ -53,7 +63,7 @@ pub fn View(props: &Props) -> Html {
     html! {
         <>
         <p class="callout">
-            { format!("{} holding CPU at {} against a {} of the load at minute {}: ", label(&r.controller), pct(r.target_cpu / 100.0, 0), p.scenario, r.disturbance_min) }
+            { format!("{}: holding CPU at {} against a {} of the load at minute {}: ", label(&r.controller), pct(r.target_cpu / 100.0, 0), p.scenario, r.disturbance_min) }
             <strong>{ format!("{} → {} instances", r.initial_instances, o.final_instances) }</strong>
             { format!(" (the new load needs {}).", r.needed_final) }
         </p>
@@ -61,7 +71,7 @@ pub fn View(props: &Props) -> Html {
             { metric("overshoot", "Peak CPU above target", format!("{} pts", sig3(o.overshoot_pp)), Some(format!("dip below target after: {} pts", sig3(o.undershoot_pp))), Tone::Plain) }
             { metric("settling", "Settling time (±5 %)", minutes(o.settling_min), Some(format!("from minute {}", r.disturbance_min)), if settled { Tone::Good } else { Tone::Bad }) }
             { metric("steady_error", "Steady-state error", format!("{} pts", sig3(o.steady_error_pp)), Some("mean CPU − target, last fifth".into()), if o.steady_error_pp.abs() < BAND * r.target_cpu { Tone::Good } else { Tone::Bad }) }
-            { metric("oscillation", "Oscillation", format!("{} reversals", o.reversals), Some(format!("{} swings across the ±5 % band", o.band_crossings)), if o.band_crossings >= 3 { Tone::Bad } else { Tone::Plain }) }
+            { metric("oscillation", "Oscillation: swings across the ±5 % band", int(u64::from(o.band_crossings)), Some(format!("the fleet changed direction {} times", o.reversals)), if o.band_crossings >= 3 { Tone::Bad } else { Tone::Plain }) }
             { metric("instance_minutes", "Cost", format!("{} inst·min", int(o.instance_minutes.round() as u64)), Some(format!("a perfect scaler: {}", int(r.ideal_instance_minutes.round() as u64))), Tone::Plain) }
             { metric("above_slo", "Minutes above 90 % CPU", format!("{} min", sig3(o.minutes_above_slo)), Some(format!("{} of requests dropped", pct(o.dropped_fraction, 2))), if o.minutes_above_slo > 0.0 { Tone::Bad } else { Tone::Good }) }
         </dl>
@@ -139,8 +149,8 @@ fn cpu_chart(r: &Report) -> Rc<ChartSpec> {
         series: vec![
             Series::new("CPU", Kind::Line, 0, zip(&s.t_min, &s.cpu)),
             Series::new("target", Kind::Dashed, 2, flat(r.target_cpu)),
-            Series::new("±5 % band", Kind::Dashed, 5, flat(r.target_cpu + band)),
-            Series::new("", Kind::Dashed, 5, flat(r.target_cpu - band)),
+            Series::new("target + 5 %", Kind::Dashed, 5, flat(r.target_cpu + band)),
+            Series::new("target − 5 %", Kind::Dashed, 5, flat(r.target_cpu - band)),
             Series::new("90 % (SLO)", Kind::Dashed, 1, flat(SLO_CPU)),
         ],
         marks: vec![Mark {
@@ -193,7 +203,7 @@ fn cost_chart(r: &Report) -> Rc<ChartSpec> {
         categories: r
             .outcomes
             .iter()
-            .map(|o| label(&o.controller).into())
+            .map(|o| short(&o.controller).into())
             .collect(),
         series: vec![Series::new(
             "instance-hours",

@@ -148,7 +148,7 @@ impl Default for Params {
             base_load: 1000.0,
             load_change_pct: 50.0,
             spike_min: 10.0,
-            noise_pct: 2.0,
+            noise_pct: 1.0,
             startup_s: 90.0,
             capacity: 50.0,
             min_instances: 2,
