@@ -20,6 +20,7 @@ pub mod consistent_hashing;
 pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
+pub mod pid_autoscaler;
 pub mod quorum;
 pub mod raft_election;
 pub mod rate_limiters;
@@ -57,6 +58,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("two-phase-commit", |ctx| html! { <two_phase_commit::View ctx={ctx} /> }),
     ("consistency-dial", |ctx| html! { <consistency_dial::View ctx={ctx} /> }),
     ("anomaly-detection", |ctx| html! { <anomaly_detection::View ctx={ctx} /> }),
+    ("pid-autoscaler", |ctx| html! { <pid_autoscaler::View ctx={ctx} /> }),
 ];
 
 /// The view of a built widget (a notice if the app has none, never a blank).

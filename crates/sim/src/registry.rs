@@ -294,7 +294,7 @@ pub static WIDGETS: &[Widget] = &[
         title: "PID autoscaler",
         summary:
             "Kp, Ki, Kd against start-up delay and noise; the book's controller beside a fixed one.",
-        model: None,
+        model: Some(ModelEntry::of::<models::pid_autoscaler::PidAutoscaler>()),
     },
 ];
 

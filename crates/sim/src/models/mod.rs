@@ -14,6 +14,7 @@ pub mod consistent_hashing;
 pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
+pub mod pid_autoscaler;
 pub mod quorum;
 pub mod raft_election;
 pub mod rate_limiters;
