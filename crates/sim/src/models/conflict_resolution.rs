@@ -56,11 +56,11 @@
 //! assert_eq!(crdt.likes[0], r.truth_likes);
 //! ```
 
+use crate::des::Scheduled;
 use crate::model::{Model, Simulation};
 use crate::params::{Knob, KnobKind, Notice, Params as ParamsTrait};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
-use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 /// The conflict-resolution model: LWW, vector clocks and CRDTs on the same history.
@@ -934,29 +934,8 @@ enum Ev {
     Stop,
 }
 
-#[derive(Clone, Debug)]
-struct Queued {
-    at: i64,
-    seq: u64,
-    ev: Ev,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Queued {
-    fn cmp(&self, o: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(o.at, o.seq))
-    }
-}
+/// A scheduled event; its time is in whole microseconds (exact as an `f64` for ~285 years).
+type Queued = Scheduled<Ev>;
 
 const US: f64 = 1e6;
 const MARKS_KEPT: usize = 400;
@@ -983,7 +962,7 @@ pub struct CrSim {
     n: u32,
     now: i64,
     seq: u64,
-    queue: BinaryHeap<Reverse<Queued>>,
+    queue: BinaryHeap<Queued>,
     replicas: Vec<Replica>,
     up: Vec<bool>,
     /// `link[from][to]`: messages pass.
@@ -1092,11 +1071,11 @@ impl CrSim {
 
     fn push(&mut self, at: i64, ev: Ev) {
         self.seq += 1;
-        self.queue.push(Reverse(Queued {
-            at,
+        self.queue.push(Scheduled {
+            time: at as f64,
             seq: self.seq,
-            ev,
-        }));
+            item: ev,
+        });
     }
 
     /// Put a fault in at time `t` (s). When nothing is scheduled before `t` — as for a live
@@ -1104,7 +1083,7 @@ impl CrSim {
     /// to `t`), which is the same as an event at `t`; otherwise it is queued as one.
     fn fault_at(&mut self, t: f64, ev: Ev) {
         let at = us(t).max(self.now);
-        let next = self.queue.peek().map(|Reverse(q)| q.at);
+        let next = self.queue.peek().map(|q| q.time as i64);
         if next.is_none_or(|n| n > at) {
             self.now = at;
             self.apply(ev);
@@ -1596,17 +1575,17 @@ impl Simulation for CrSim {
     }
 
     fn step(&mut self) -> bool {
-        let Some(Reverse(q)) = self.queue.pop() else {
+        let Some(q) = self.queue.pop() else {
             return false;
         };
-        self.now = q.at;
-        self.apply(q.ev);
+        self.now = q.time as i64;
+        self.apply(q.item);
         self.track_equality();
         true
     }
 
     fn next_event_time(&self) -> Option<f64> {
-        self.queue.peek().map(|Reverse(q)| q.at as f64 / US)
+        self.queue.peek().map(|q| q.time / US)
     }
 }
 
