@@ -190,7 +190,7 @@ impl Runs {
             match res {
                 Ok(raw) => match serde_json::from_str::<serde_json::Value>(&raw) {
                     Ok(v) => {
-                        let partial = v.get("partial").and_then(|p| p.as_bool()) == Some(true);
+                        let partial = is_partial(&v);
                         let mut waiting = this.0.waiting.borrow_mut();
                         match &*waiting {
                             // a quick look: the full run follows unless the reader moved on
@@ -215,6 +215,11 @@ impl Runs {
             this.pump(slug);
         });
     }
+}
+
+/// Whether a run's output is only a quick look (`sim::quick_json` marks it), the full run to come.
+fn is_partial(out: &serde_json::Value) -> bool {
+    out.get("partial").and_then(|p| p.as_bool()) == Some(true)
 }
 
 /// Everything that changes a widget's state. Applied by a reducer, so an action always works on
@@ -363,9 +368,9 @@ fn BuiltHost(props: &BuiltProps) -> Html {
     *state.runs.0.done.borrow_mut() = Some(done.clone());
     // busy: the report shown is not for the current settings (or there is none yet), or is
     // only its quick first look
-    let busy = done.as_ref().is_none_or(|(key, v, _)| {
-        key.0 != state.pairs || key.1 != state.seed || v.get("partial").is_some()
-    });
+    let busy = done
+        .as_ref()
+        .is_none_or(|(key, v, _)| key.0 != state.pairs || key.1 != state.seed || is_partial(v));
     let output = done.as_ref().map(|(_, v, raw)| (v.clone(), raw.clone()));
     let writes_url = props.initial_query.is_none();
     let prefix = (mode == Mode::Inline).then(|| format!("{}.", w.slug));

@@ -33,10 +33,7 @@ fn document_element() -> Option<web_sys::Element> {
 
 /// Post our height to the embedding page (only to its origin).
 fn post_size(w: &web_sys::Window, origin: &str, slug: &str) {
-    let height = dom::document()
-        .and_then(|d| d.document_element())
-        .map(|e| e.scroll_height())
-        .unwrap_or(0);
+    let height = document_element().map(|e| e.scroll_height()).unwrap_or(0);
     let msg = js_sys::Object::new();
     let _ = Reflect::set(&msg, &"type".into(), &SIZE_MESSAGE.into());
     let _ = Reflect::set(&msg, &"slug".into(), &JsValue::from_str(slug));
