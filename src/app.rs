@@ -1,11 +1,13 @@
 //! Routes and the site shell.
 //!
 //! Every route is derived from the registry: `/page/<n>` for each book page, `/widget/<slug>`
-//! and `/embed/<slug>` for each widget. Unknown pages and slugs render a helpful message, never a
+//! and `/embed/<slug>` for each widget; `/summary` is the closing takeaways grid. Unknown pages and slugs render a helpful message, never a
 //! blank page.
 
 use crate::chrome::theme::{self, Theme, ThemeChoice};
-use crate::pages::{book_page::BookPage, embed::EmbedPage, home::Home, widget_page::WidgetPage};
+use crate::pages::{
+    book_page::BookPage, embed::EmbedPage, home::Home, summary::Summary, widget_page::WidgetPage,
+};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -21,6 +23,9 @@ pub enum Route {
         /// Book page number (21–32).
         number: String,
     },
+    /// The book's takeaways, each measured by its widgets.
+    #[at("/summary")]
+    Summary,
     /// One widget on its own.
     #[at("/widget/:slug")]
     Widget {
@@ -43,6 +48,7 @@ fn switch(route: Route) -> Html {
     match route {
         Route::Home => html! { <Shell><Home /></Shell> },
         Route::Page { number } => html! { <Shell><BookPage number={number} /></Shell> },
+        Route::Summary => html! { <Shell><Summary /></Shell> },
         Route::Widget { slug } => html! { <Shell><WidgetPage slug={slug} /></Shell> },
         Route::Embed { slug } => html! { <EmbedPage slug={slug} /> },
         Route::NotFound => html! {
@@ -94,11 +100,13 @@ fn Shell(props: &ShellProps) -> Html {
         "Switch to the dark theme"
     };
     // the book page being read: its own page, or the page of the widget shown
-    let current: Option<u8> = match use_route::<Route>() {
+    let route = use_route::<Route>();
+    let current: Option<u8> = match &route {
         Some(Route::Page { number }) => number.parse().ok(),
-        Some(Route::Widget { slug }) => sim::registry::widget(&slug).map(|w| w.page),
+        Some(Route::Widget { slug }) => sim::registry::widget(slug).map(|w| w.page),
         _ => None,
     };
+    let at_summary = route == Some(Route::Summary);
     html! {
         <ContextProvider<Theme> context={resolved}>
             <a class="skip" href="#main">{"Skip to content"}</a>
@@ -113,6 +121,9 @@ fn Shell(props: &ShellProps) -> Html {
                             </Link<Route>>
                         }
                     }) }
+                    <Link<Route> to={Route::Summary} classes={classes!(at_summary.then_some("active"))}>
+                        <span aria-current={at_summary.then_some("page")} title="Summary: from axioms to architecture">{"Σ"}</span>
+                    </Link<Route>>
                 </nav>
                 <button type="button" class="theme-toggle" onclick={toggle} aria-label={label} title={label}>
                     { if resolved.dark { "☀" } else { "☾" } }

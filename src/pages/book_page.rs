@@ -46,6 +46,7 @@ pub fn BookPage(props: &BookPageProps) -> Html {
             <nav class="prev-next" aria-label="Previous and next page">
                 if let Some(pp) = prev { <Link<Route> to={Route::Page { number: pp.number.to_string() }}>{ format!("← Page {}: {}", pp.number, pp.title) }</Link<Route>> } else { <span /> }
                 if let Some(np) = next { <Link<Route> to={Route::Page { number: np.number.to_string() }}>{ format!("Page {}: {} →", np.number, np.title) }</Link<Route>> }
+                else { <Link<Route> to={Route::Summary}>{"Summary: from axioms to architecture →"}</Link<Route>> }
             </nav>
         </article>
     }

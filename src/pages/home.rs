@@ -1,4 +1,5 @@
-//! The contents: book pages 21–32 as cards in book order, each listing its widgets.
+//! The contents: book pages 21–32 as cards in book order, each listing its widgets, then the
+//! summary.
 
 use crate::app::Route;
 use crate::chrome::dom;
@@ -23,7 +24,7 @@ pub fn Home() -> Html {
         </section>
         <ol class="cards">
             { for PAGES.iter().map(|p| html! {
-                <li class={classes!("card", format!("pillar-{}", p.pillar.name().to_lowercase()))}>
+                <li class={classes!("card", format!("pillar-{}", p.pillar.name().to_lowercase()))} data-page={p.number.to_string()}>
                     <p class="kicker">{ format!("Page {} · {}", p.number, p.pillar.name()) }</p>
                     <h2><Link<Route> to={Route::Page { number: p.number.to_string() }}>{ p.title }</Link<Route>></h2>
                     <p class="blurb">{ p.blurb }</p>
@@ -36,6 +37,11 @@ pub fn Home() -> Html {
                     </ul>
                 </li>
             }) }
+            <li class="card pillar-overview">
+                <p class="kicker">{"After page 32 · Summary"}</p>
+                <h2><Link<Route> to={Route::Summary}>{"From axioms to architecture"}</Link<Route>></h2>
+                <p class="blurb">{"The book's takeaways, one per pillar, each measured by the widgets that show it."}</p>
+            </li>
         </ol>
         </>
     }

@@ -3,4 +3,5 @@
 pub mod book_page;
 pub mod embed;
 pub mod home;
+pub mod summary;
 pub mod widget_page;

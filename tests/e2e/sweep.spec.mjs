@@ -16,8 +16,9 @@ test('the registry lists pages 21-32 with widgets', () => {
 test('home shows the twelve pages in order, built widgets linked, planned ones marked', async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto('/');
-  await expect(page.locator('.card')).toHaveCount(12); // allInnerTexts does not wait for rendering
-  const kickers = await page.locator('.card .kicker').allInnerTexts();
+  await expect(page.locator('.card[data-page]')).toHaveCount(12); // allInnerTexts does not wait for rendering
+  await expect(page.locator('.card:not([data-page]) a')).toHaveAttribute('href', '/summary');
+  const kickers = await page.locator('.card[data-page] .kicker').allInnerTexts();
   expect(kickers.map((k) => Number(k.match(/PAGE (\d+)/i)[1]))).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]);
   for (const w of widgets) {
     const item = page.locator('.widget-list li', { hasText: w.title }).first();

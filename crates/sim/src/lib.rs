@@ -13,6 +13,7 @@
 //! - [`stats`]: quantiles and summaries.
 //! - [`des`]: the scheduled event that the discrete-event models' agendas hold.
 //! - [`models`]: one module per model.
+//! - [`summary`]: the summary page's takeaways, each read from runs of the widgets that show it.
 //!
 //! ```
 //! let w = sim::registry::widget("autoscaling-calculator").unwrap();
@@ -28,6 +29,7 @@ pub mod params;
 pub mod registry;
 pub mod rng;
 pub mod stats;
+pub mod summary;
 
 use registry::widget;
 

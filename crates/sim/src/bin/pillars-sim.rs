@@ -4,6 +4,7 @@
 //! pillars-sim list [--json]
 //! pillars-sim knobs <slug>
 //! pillars-sim run <slug> [--seed N] [--set key=value]... [--trials N] [--pretty]
+//! pillars-sim summary [--seed N]
 //! ```
 //!
 //! `run` prints exactly what the site's "Export JSON" button saves for the same settings.
@@ -16,6 +17,7 @@ const USAGE: &str = "usage:
   pillars-sim list [--json]                 every widget, built or planned
   pillars-sim knobs <slug>                  the knobs of a model, with ranges
   pillars-sim run <slug> [--seed N] [--set key=value]... [--trials N] [--pretty]
+  pillars-sim summary [--seed N]            the summary page's takeaways, each measured
   pillars-sim bench [--rounds N]            time the core benchmark natively";
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn run(args: &[String]) -> Result<String, String> {
         Some("knobs") => knobs(args.get(1).ok_or("knobs needs a slug")?),
         Some("run") => run_model(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("summary") => summary(&args[1..]),
         Some("-h" | "--help" | "help") | None => Ok(USAGE.to_string()),
         Some(other) => Err(format!("unknown command “{other}”")),
     }
@@ -183,4 +186,13 @@ fn bench(args: &[String]) -> Result<String, String> {
         "median_ms_per_default_run": per_model,
     })
     .to_string())
+}
+
+fn summary(args: &[String]) -> Result<String, String> {
+    let seed = match args {
+        [] => sim::summary::SEED,
+        [flag, n] if flag == "--seed" => n.parse().map_err(|_| format!("bad seed “{n}”"))?,
+        _ => return Err("summary takes only --seed N".into()),
+    };
+    serde_json::to_string_pretty(&sim::summary::findings(seed)).map_err(|e| e.to_string())
 }
