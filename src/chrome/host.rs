@@ -102,6 +102,21 @@ pub fn use_report<R: DeserializeOwned + 'static>(ctx: &WidgetCtx) -> Option<Rc<R
     (*memo).clone()
 }
 
+/// Something derived from the report — its charts, usually — computed once when a report
+/// arrives and kept until the next one; `None` until the first. Keyed with [`Same`], so a new
+/// report always recomputes, even one that reuses the old one's address.
+#[hook]
+pub fn use_from_report<R, T, F>(report: &Option<Rc<R>>, derive: F) -> Rc<Option<T>>
+where
+    R: 'static,
+    T: 'static,
+    F: FnOnce(&R) -> T,
+{
+    use_memo(report.clone().map(Same), move |key| {
+        key.as_ref().map(|Same(r)| derive(r))
+    })
+}
+
 /// Props of [`WidgetHost`].
 #[derive(Properties, PartialEq)]
 pub struct HostProps {

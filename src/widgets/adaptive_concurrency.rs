@@ -3,7 +3,7 @@
 //! Little's-law optimum, time series, and the chosen limiter played live.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::adaptive_concurrency::{
@@ -51,10 +51,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let report = report.clone();
+    let charts = use_from_report(&report, {
         let p = p.clone();
-        move |_| report.as_ref().map(|r| charts(r, &p))
+        move |r| charts(r, &p)
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Computing…"}</p> };

@@ -3,7 +3,7 @@
 //! observe–analyse–decide–act loop played live with anomalies injectable while it runs.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind as ChartKind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::anomaly_detection::{
@@ -34,13 +34,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let (report, k) = (report.clone(), p.k);
-        move |_| {
-            report
-                .as_ref()
-                .map(|r| (pr_chart(r, k), fatigue_chart(r, k)))
-        }
+    let charts = use_from_report(&report, {
+        let k = p.k;
+        move |r| (pr_chart(r, k), fatigue_chart(r, k))
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Computing…"}</p> };

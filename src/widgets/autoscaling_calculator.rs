@@ -3,7 +3,7 @@
 //! live.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::autoscaling_calculator::{Params, QueueSim, QueueSnapshot, Report};
@@ -23,10 +23,7 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let chart = use_memo(report.clone().map(Same), {
-        let report = report.clone();
-        move |_| report.as_ref().map(|r| p99_chart(r))
-    });
+    let chart = use_from_report(&report, p99_chart);
     let Some(r) = report else {
         return html! { <p class="muted">{"Computing…"}</p> };
     };

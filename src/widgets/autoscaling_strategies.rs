@@ -3,7 +3,7 @@
 //! over the day, the book's table beside the measurements, and the three fleets played live.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{metric, notes, pct, sig3, Tone};
 use crate::chrome::player::{use_frames, Player};
 use sim::model::Simulation;
@@ -77,13 +77,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo((report.clone().map(Same), p.strategy.clone()), {
-        let (report, p) = (report.clone(), p.clone());
-        move |_| {
-            report
-                .as_ref()
-                .map(|r| (cost_chart(r, &p), day_chart(r, &p)))
-        }
+    let charts = use_from_report(&report, {
+        let p = p.clone();
+        move |r| (cost_chart(r, &p), day_chart(r, &p))
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Computing…"}</p> };

@@ -3,7 +3,7 @@
 //! latency it saves, the stale reads it serves, and the cache itself played request by request.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::cache::{
@@ -25,9 +25,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let chart = use_memo(report.clone().map(Same), {
-        let (report, size) = (report.clone(), p.cache_size);
-        move |_| report.as_ref().map(|r| curve_chart(r, size))
+    let chart = use_from_report(&report, {
+        let size = p.cache_size;
+        move |r| curve_chart(r, size)
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Computing…"}</p> };

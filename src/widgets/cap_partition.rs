@@ -4,7 +4,7 @@
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::dom;
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::model::Simulation;
@@ -31,10 +31,7 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let report = report.clone();
-        move |_| report.as_ref().map(|r| (avail_chart(r), diverge_chart(r)))
-    });
+    let charts = use_from_report(&report, |r| (avail_chart(r), diverge_chart(r)));
     let Some(r) = report else {
         return html! { <p class="muted">{"Partitioning…"}</p> };
     };

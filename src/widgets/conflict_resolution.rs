@@ -4,7 +4,7 @@
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::dom;
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::conflict_resolution::{
@@ -47,13 +47,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let (report, skew) = (report.clone(), p.skew_ms);
-        move |_| {
-            report
-                .as_ref()
-                .map(|r| (likes_chart(r), skew_chart(r, skew)))
-        }
+    let charts = use_from_report(&report, {
+        let skew = p.skew_ms;
+        move |r| (likes_chart(r), skew_chart(r, skew))
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Replaying the history…"}</p> };

@@ -3,7 +3,7 @@
 //! linearizability, sequential and causal consistency; the store played live with faults.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{metric, ms, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::consistency_dial::{
@@ -65,14 +65,7 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let report = report.clone();
-        move |_| {
-            report
-                .as_ref()
-                .map(|r| (latency_chart(r), availability_chart(r)))
-        }
-    });
+    let charts = use_from_report(&report, |r| (latency_chart(r), availability_chart(r)));
     let Some(r) = report else {
         return html! { <p class="muted">{"Computing…"}</p> };
     };

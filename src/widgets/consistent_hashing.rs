@@ -2,7 +2,7 @@
 //! change moves, and how load spread shrinks with virtual nodes.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use sim::models::consistent_hashing::{Params, Report};
 use std::f64::consts::TAU;
@@ -39,13 +39,9 @@ pub fn View(props: &Props) -> Html {
     let report = use_report::<Report>(ctx);
     let theme = use_context::<crate::chrome::theme::Theme>()
         .unwrap_or(crate::chrome::theme::Theme { dark: false });
-    let charts = use_memo(report.clone().map(Same), {
-        let (report, vnodes) = (report.clone(), p.vnodes);
-        move |_| {
-            report
-                .as_ref()
-                .map(|r| (load_chart(r), spread_chart(r, vnodes)))
-        }
+    let charts = use_from_report(&report, {
+        let vnodes = p.vnodes;
+        move |r| (load_chart(r), spread_chart(r, vnodes))
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Building the ring…"}</p> };

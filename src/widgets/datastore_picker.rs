@@ -3,7 +3,7 @@
 //! sortable, filterable tables, all driven by the same knobs.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{metric, notes, Tone};
 use sim::models::datastore_picker::{Component, Leaf, Report, Step, DIFFICULTIES};
 use std::rc::Rc;
@@ -40,10 +40,7 @@ fn short(family: &str) -> &'static str {
 pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let report = use_report::<Report>(ctx);
-    let chart = use_memo(report.clone().map(Same), {
-        let report = report.clone();
-        move |_| report.as_ref().map(|r| cost_chart(r))
-    });
+    let chart = use_from_report(&report, cost_chart);
     let Some(r) = report else {
         return html! { <p class="muted">{"Reading the framework…"}</p> };
     };

@@ -2,7 +2,7 @@
 //! celebrity key's server, the floor no placement can beat, and what splitting the key buys.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use sim::models::hot_shard::{Params, PlacementReport, Report, SweepPoint};
 use std::rc::Rc;
@@ -53,33 +53,31 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let (report, skew, split) = (report.clone(), p.skew, p.split);
-        move |_| {
-            report.as_ref().map(|r| {
-                (
-                    sweep_chart(
-                        &r.skew_sweep,
-                        "Busiest server vs Zipf skew",
-                        "Zipf skew s",
-                        false,
-                        Mark {
-                            x: skew,
-                            label: "now".into(),
-                        },
-                    ),
-                    sweep_chart(
-                        &r.split_sweep,
-                        "Busiest server vs splitting the celebrity",
-                        "celebrity split into k sub-keys",
-                        true,
-                        Mark {
-                            x: f64::from(split),
-                            label: "now".into(),
-                        },
-                    ),
-                )
-            })
+    let charts = use_from_report(&report, {
+        let (skew, split) = (p.skew, p.split);
+        move |r| {
+            (
+                sweep_chart(
+                    &r.skew_sweep,
+                    "Busiest server vs Zipf skew",
+                    "Zipf skew s",
+                    false,
+                    Mark {
+                        x: skew,
+                        label: "now".into(),
+                    },
+                ),
+                sweep_chart(
+                    &r.split_sweep,
+                    "Busiest server vs splitting the celebrity",
+                    "celebrity split into k sub-keys",
+                    true,
+                    Mark {
+                        x: f64::from(split),
+                        label: "now".into(),
+                    },
+                ),
+            )
         }
     });
     let Some(r) = report else {

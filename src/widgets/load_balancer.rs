@@ -3,7 +3,7 @@
 //! measurement, the selected strategy's queues played live, and balls into bins.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::load_balancer::{LbSim, LbSnapshot, Params, Report, Strategy, StrategyResult};
@@ -86,17 +86,15 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let (report, p) = (report.clone(), p.clone());
-        move |_| {
-            report.as_ref().map(|r| {
-                (
-                    latency_chart(r, p.d),
-                    sweep_chart(r, p.utilisation / 100.0),
-                    util_chart(r),
-                    bins_chart(r),
-                )
-            })
+    let charts = use_from_report(&report, {
+        let p = p.clone();
+        move |r| {
+            (
+                latency_chart(r, p.d),
+                sweep_chart(r, p.utilisation / 100.0),
+                util_chart(r),
+                bins_chart(r),
+            )
         }
     });
     let Some(r) = report else {

@@ -2,7 +2,7 @@
 //! controller as printed beside a corrected PID and a threshold rule, and the loop played live.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::pid_autoscaler::{
@@ -47,14 +47,7 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let report = report.clone();
-        move |_| {
-            report
-                .as_ref()
-                .map(|r| (cpu_chart(r), fleet_chart(r), cost_chart(r)))
-        }
-    });
+    let charts = use_from_report(&report, |r| (cpu_chart(r), fleet_chart(r), cost_chart(r)));
     let Some(r) = report else {
         return html! { <p class="muted">{"Computing…"}</p> };
     };

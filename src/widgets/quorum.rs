@@ -4,7 +4,7 @@
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Series};
 use crate::chrome::dom;
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::quorum::{
@@ -26,13 +26,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let (report, r_sel) = (report.clone(), p.r);
-        move |_| {
-            report
-                .as_ref()
-                .map(|r| (stale_chart(r, r_sel), latency_chart(r), avail_chart(r)))
-        }
+    let charts = use_from_report(&report, {
+        let r_sel = p.r;
+        move |r| (stale_chart(r, r_sel), latency_chart(r), avail_chart(r))
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Computing…"}</p> };

@@ -4,7 +4,7 @@
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::dom;
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::raft_election::{
@@ -34,10 +34,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let chart = use_memo(report.clone().map(Same), {
-        let report = report.clone();
+    let chart = use_from_report(&report, {
         let range = format!("{}–{} ms", p.timeout_min, p.timeout_max);
-        move |_| report.as_ref().map(|r| cdf_chart(r, &range))
+        move |r| cdf_chart(r, &range)
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Computing…"}</p> };

@@ -3,7 +3,7 @@
 //! window, the time series, and a live replay of the requests and the limiters' state.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use crate::chrome::player::{use_frames, Player};
 use sim::model::Simulation;
@@ -88,10 +88,7 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let report = report.clone();
-        move |_| report.as_ref().map(|r| (rate_chart(r), window_chart(r)))
-    });
+    let charts = use_from_report(&report, |r| (rate_chart(r), window_chart(r)));
     let Some(r) = report else {
         return html! { <p class="muted">{"Running the trace…"}</p> };
     };

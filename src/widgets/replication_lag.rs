@@ -3,7 +3,7 @@
 //! played live with the writes in flight.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::replication_lag::{
@@ -37,9 +37,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let (report, p) = (report.clone(), p.clone());
-        move |_| report.as_ref().map(|r| charts(r, &p))
+    let charts = use_from_report(&report, {
+        let p = p.clone();
+        move |r| charts(r, &p)
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Replicating…"}</p> };

@@ -3,7 +3,7 @@
 //! keys moved on growth and of stale reads.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
 use sim::models::sharding_journey::{Params, Report, StageRow};
 use std::rc::Rc;
@@ -22,13 +22,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let (report, n, t) = (report.clone(), p.shards, p.read_after_ms);
-        move |_| {
-            report
-                .as_ref()
-                .map(|r| (moved_chart(r, n), busiest_chart(r), stale_chart(r, t)))
-        }
+    let charts = use_from_report(&report, {
+        let (n, t) = (p.shards, p.read_after_ms);
+        move |r| (moved_chart(r, n), busiest_chart(r), stale_chart(r, t))
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Running the workload…"}</p> };

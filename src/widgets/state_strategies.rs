@@ -3,7 +3,7 @@
 //! three clusters drawn and played live.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::state_strategies::{
@@ -35,13 +35,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let charts = use_memo(report.clone().map(Same), {
-        let (report, p) = (report.clone(), p.clone());
-        move |_| {
-            report
-                .as_ref()
-                .map(|r| (served_chart(r, &p), trouble_chart(r, &p), load_chart(r)))
-        }
+    let charts = use_from_report(&report, {
+        let p = p.clone();
+        move |r| (served_chart(r, &p), trouble_chart(r, &p), load_chart(r))
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Running the three clusters…"}</p> };

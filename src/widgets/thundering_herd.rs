@@ -2,7 +2,7 @@
 //! the load it sends with and without the fixes, each fix alone, and the start-up played live.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, sig3, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::thundering_herd::{
@@ -33,9 +33,9 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let chart = use_memo(report.clone().map(Same), {
-        let (report, ttl) = (report.clone(), p.ttl_s);
-        move |_| report.as_ref().map(|r| load_chart(r, ttl))
+    let chart = use_from_report(&report, {
+        let ttl = p.ttl_s;
+        move |r| load_chart(r, ttl)
     });
     let Some(r) = report else {
         return html! { <p class="muted">{"Starting the fleet…"}</p> };

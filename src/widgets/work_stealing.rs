@@ -3,7 +3,7 @@
 //! no-stealing baseline, a comparison of every policy, and the book's 1000-task claim measured.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
-use crate::chrome::host::{use_report, Same, WidgetCtx};
+use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
 use crate::chrome::player::{use_frames, Player};
 use sim::model::Simulation;
@@ -77,10 +77,7 @@ pub fn View(props: &Props) -> Html {
     let ctx = &props.ctx;
     let p: Params = ctx.params();
     let report = use_report::<Report>(ctx);
-    let chart = use_memo(report.clone().map(Same), {
-        let report = report.clone();
-        move |_| report.as_ref().map(|r| policy_chart(r))
-    });
+    let chart = use_from_report(&report, policy_chart);
     let Some(r) = report else {
         return html! { <p class="muted">{"Scheduling…"}</p> };
     };
