@@ -302,14 +302,16 @@ fn timeline_svg(terms: &[TermRecord], now: f64) -> Html {
             return None;
         }
         let (a, b) = (x(start), x(end.min(now)));
-        let fill = match r.leader {
-            Some(l) => format!("var(--c{})", l % 6),
-            None => "var(--grid)".into(),
+        // the ring's leader colour for a term that elected one (alternating shades so that
+        // neighbouring terms stay apart; the label names the leader), grey for a leaderless term
+        let (fill, opacity) = match r.leader {
+            Some(_) => ("var(--c2)", if r.term % 2 == 0 { "0.9" } else { "0.6" }),
+            None => ("var(--grid)", "0.8"),
         };
         let el = r.elected_ms.map(|e| x(e / 1000.0));
         Some(html! {
             <g>
-                <rect x={format!("{a:.1}")} y="14" width={format!("{:.1}", (b - a).max(1.0))} height="16" fill={fill} stroke="var(--bg)" stroke-width="1" />
+                <rect x={format!("{a:.1}")} y="14" width={format!("{:.1}", (b - a).max(1.0))} height="16" fill={fill} fill-opacity={opacity} stroke="var(--bg)" stroke-width="1" />
                 if b - a > 22.0 {
                     <text x={format!("{:.1}", a + 3.0)} y="26" font-size="10" fill="var(--fg)">{ match r.leader { Some(l) => format!("{}·S{}", r.term, l + 1), None => format!("{}", r.term) } }</text>
                 }

@@ -80,12 +80,12 @@ pub fn View(props: &Props) -> Html {
                     { for r.stages.iter().map(|st| html! {
                         <tr class={classes!((st.key == r.stage).then_some("sj-sel"))}>
                             <th scope="row">{ format!("{} {}", st.year, st.title) }</th>
-                            <td>{ st.dbs }</td>
-                            <td>{ pct(st.busiest_share, 1) }</td>
-                            <td>{ format!("{}×", sig3(st.busiest_over_mean)) }</td>
-                            <td>{ pct(st.cross, 1) }</td>
-                            <td>{ st.moved.map_or("—".to_string(), |m| pct(m, 1)) }</td>
-                            <td>{ pct(st.stale, 1) }</td>
+                            <td data-label="DBs">{ st.dbs }</td>
+                            <td data-label="Busiest">{ pct(st.busiest_share, 1) }</td>
+                            <td data-label="× fair">{ format!("{}×", sig3(st.busiest_over_mean)) }</td>
+                            <td data-label="Cross-DB">{ pct(st.cross, 1) }</td>
+                            <td data-label={format!("Moved {grow}")}>{ st.moved.map_or("—".to_string(), |m| pct(m, 1)) }</td>
+                            <td data-label="Stale">{ pct(st.stale, 1) }</td>
                         </tr>
                     }) }
                 </tbody>
