@@ -20,7 +20,11 @@ pub fn Home() -> Html {
         <section class="hero">
             <h1>{"Distributed systems you can run"}</h1>
             <p>{"Part II of the book — work, state, truth, control and intelligence — as live, seeded simulations. Move a knob and the system re-runs; share the link and the reader sees the same run."}</p>
-            <p class="muted">{ format!("{built} of {total} widgets built so far; the rest are marked as planned.") }</p>
+            <p class="muted">{ if built == total {
+                format!("All {total} widgets are built; the summary after page 32 measures the book's takeaways with them.")
+            } else {
+                format!("{built} of {total} widgets built so far; the rest are marked as planned.")
+            } }</p>
         </section>
         <ol class="cards">
             { for PAGES.iter().map(|p| html! {
