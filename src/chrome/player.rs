@@ -194,10 +194,34 @@ pub struct LiveSim<S: 'static, K: 'static> {
     reset: Callback<()>,
     sim: Rc<RefCell<S>>,
     clock_cell: Rc<RefCell<f64>>,
-    snapshot: fn(&S) -> K,
+    snapshot: Reader<S, K>,
 }
 
-impl<S: 'static, K: 'static> LiveSim<S, K> {
+/// How a live view reads its picture: from the simulation alone, or at the view's clock (for
+/// state that moves between events: tokens refilling, windows sliding).
+enum Reader<S, K> {
+    Plain(fn(&S) -> K),
+    At(fn(&S, f64) -> K),
+}
+
+impl<S, K> Clone for Reader<S, K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S, K> Copy for Reader<S, K> {}
+
+impl<S, K> Reader<S, K> {
+    fn read(self, s: &S, t: f64) -> K {
+        match self {
+            Reader::Plain(f) => f(s),
+            Reader::At(f) => f(s, t),
+        }
+    }
+}
+
+impl<S: sim::model::Simulation + 'static, K: 'static> LiveSim<S, K> {
     /// A callback that changes the running simulation, for faults injected while it plays
     /// (crash a node, cut a link): `f` gets the simulation, the view's clock (simulated seconds
     /// shown, which may be ahead of the last event) and the callback's argument; the snapshot
@@ -211,9 +235,37 @@ impl<S: 'static, K: 'static> LiveSim<S, K> {
         );
         Callback::from(move |a: A| {
             let mut s = sim.borrow_mut();
-            f(&mut s, *clock.borrow(), a);
-            snap.set(snapshot(&s));
+            let t = *clock.borrow();
+            f(&mut s, t, a);
+            snap.set(snapshot.read(&s, t));
         })
+    }
+
+    /// A callback that jumps ahead to simulated time `.0` (never back) and plays on from there
+    /// at speed `.1`: "skip to just before the interesting part, in slow motion".
+    pub fn seek(&self) -> Callback<(f64, f64)> {
+        let (sim, clock, snap, snapshot, speed, running) = (
+            self.sim.clone(),
+            self.clock_cell.clone(),
+            self.snap.clone(),
+            self.snapshot,
+            self.speed.clone(),
+            self.running.clone(),
+        );
+        Callback::from(move |(target, pace): (f64, f64)| {
+            let mut s = sim.borrow_mut();
+            let t = target.max(*clock.borrow());
+            s.advance_to(t);
+            *clock.borrow_mut() = t;
+            snap.set(snapshot.read(&s, t));
+            speed.set(pace);
+            running.set(true);
+        })
+    }
+
+    /// Read the simulation (its params, its scale) without changing it.
+    pub fn with<R>(&self, f: impl FnOnce(&S) -> R) -> R {
+        f(&self.sim.borrow())
     }
 
     /// The transport bar for this simulation.
@@ -241,7 +293,7 @@ impl<S: 'static, K: 'static> LiveSim<S, K> {
 /// Run a `Simulation` live: built by `make` from `deps` (rebuilt and paused whenever they
 /// change), advanced on animation frames at the chosen speed, one event per Step, rebuilt on
 /// Reset; `snapshot` reads what the view draws. `initial_speed` is the speed until the reader
-/// picks one, and again whenever it changes.
+/// picks one, and again whenever it changes. Play stops after the last event.
 #[hook]
 pub fn use_live_sim<S, K, D>(
     deps: D,
@@ -254,9 +306,50 @@ where
     K: 'static,
     D: PartialEq + Clone + 'static,
 {
+    use_live(deps, make, Reader::Plain(snapshot), initial_speed, None)
+}
+
+/// [`use_live_sim`] for a view that draws state between events: `snapshot_at` reads the
+/// simulation at the view's clock, and the clock runs on after the last event up to `end`
+/// (simulated seconds), where play stops.
+#[hook]
+pub fn use_live_sim_at<S, K, D>(
+    deps: D,
+    make: fn(&D) -> S,
+    snapshot_at: fn(&S, f64) -> K,
+    initial_speed: f64,
+    end: fn(&S) -> f64,
+) -> LiveSim<S, K>
+where
+    S: sim::model::Simulation + 'static,
+    K: 'static,
+    D: PartialEq + Clone + 'static,
+{
+    use_live(
+        deps,
+        make,
+        Reader::At(snapshot_at),
+        initial_speed,
+        Some(end),
+    )
+}
+
+#[hook]
+fn use_live<S, K, D>(
+    deps: D,
+    make: fn(&D) -> S,
+    snapshot: Reader<S, K>,
+    initial_speed: f64,
+    end: Option<fn(&S) -> f64>,
+) -> LiveSim<S, K>
+where
+    S: sim::model::Simulation + 'static,
+    K: 'static,
+    D: PartialEq + Clone + 'static,
+{
     let sim = use_mut_ref(|| make(&deps));
     let clock = use_mut_ref(|| 0.0f64);
-    let snap = use_state(|| snapshot(&sim.borrow()));
+    let snap = use_state(|| snapshot.read(&sim.borrow(), 0.0));
     let running = use_state(|| false);
     let speed = use_state(|| initial_speed);
     {
@@ -276,7 +369,7 @@ where
         move |d: &D| {
             *sim.borrow_mut() = make(d);
             *clock.borrow_mut() = 0.0;
-            snap.set(snapshot(&sim.borrow()));
+            snap.set(snapshot.read(&sim.borrow(), 0.0));
             running.set(false);
         }
     };
@@ -294,13 +387,20 @@ where
         );
         Callback::from(move |dt_ms: f64| {
             let mut s = sim.borrow_mut();
-            let t = *clock.borrow() + dt_ms / 1000.0 * speed;
+            let mut t = *clock.borrow() + dt_ms / 1000.0 * speed;
+            if let Some(end) = end {
+                t = t.min(end(&s));
+            }
             *clock.borrow_mut() = t;
             s.advance_to(t);
-            if s.next_event_time().is_none() {
+            let over = match end {
+                Some(end) => t >= end(&s),
+                None => s.next_event_time().is_none(),
+            };
+            if over {
                 running.set(false);
             }
-            snap.set(snapshot(&s));
+            snap.set(snapshot.read(&s, t));
         })
     };
     use_frames(*running, on_frame);
@@ -313,8 +413,10 @@ where
         Callback::from(move |_| {
             let mut s = sim.borrow_mut();
             s.step();
-            *clock.borrow_mut() = s.now();
-            snap.set(snapshot(&s));
+            // never backwards: the clock may have run past the last event
+            let t = s.now().max(*clock.borrow());
+            *clock.borrow_mut() = t;
+            snap.set(snapshot.read(&s, t));
         })
     };
     let reset = Callback::from(move |_| restart(&deps));

@@ -5,8 +5,7 @@
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{metric, notes, pct, sig3, Tone};
-use crate::chrome::player::{use_frames, Player};
-use sim::model::Simulation;
+use crate::chrome::player::use_live_sim_at;
 use sim::models::autoscaling_strategies::{
     DaySim, DaySnapshot, FleetReport, Params, Report, DAY_MIN, STRATEGIES,
 };
@@ -269,105 +268,31 @@ const SPEEDS: [f64; 4] = [60.0, 600.0, 3600.0, 14400.0];
 #[component]
 fn LiveDay(props: &LiveProps) -> Html {
     let LiveProps { params, seed, id } = props;
-    let sim = use_mut_ref(|| DaySim::new(params, *seed));
-    // the view's clock, in simulated seconds; the day advances a minute whenever it passes one
-    let clock = use_mut_ref(|| 0.0f64);
-    let snap = use_state(|| sim.borrow().snapshot());
-    let running = use_state(|| false);
-    let speed = use_state(|| 600.0f64);
-    {
-        let (sim, snap, running, clock) =
-            (sim.clone(), snap.clone(), running.clone(), clock.clone());
-        use_effect_with((params.clone(), *seed), move |(p, s)| {
-            *sim.borrow_mut() = DaySim::new(p, *s);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            running.set(false);
-        });
+    fn make((p, seed): &(Params, u64)) -> DaySim {
+        DaySim::new(p, *seed)
     }
-    let end = f64::from(DAY_MIN) * 60.0;
-    let on_frame = {
-        let (sim, snap, speed, running, clock) = (
-            sim.clone(),
-            snap.clone(),
-            *speed,
-            running.clone(),
-            clock.clone(),
-        );
-        Callback::from(move |dt_ms: f64| {
-            let mut s = sim.borrow_mut();
-            let t = (*clock.borrow() + dt_ms / 1000.0 * speed).min(end);
-            *clock.borrow_mut() = t;
-            s.advance_to(t);
-            if s.is_done() {
-                running.set(false);
-            }
-            snap.set(s.snapshot());
-        })
-    };
-    use_frames(*running, on_frame);
-    let toggle = {
-        let running = running.clone();
-        Callback::from(move |_| running.set(!*running))
-    };
-    let step = {
-        let (sim, snap, clock) = (sim.clone(), snap.clone(), clock.clone());
-        Callback::from(move |_| {
-            let mut s = sim.borrow_mut();
-            s.step();
-            *clock.borrow_mut() = s.now();
-            snap.set(s.snapshot());
-        })
-    };
-    let reset = {
-        let (sim, snap, running, p, seed, clock) = (
-            sim.clone(),
-            snap.clone(),
-            running.clone(),
-            params.clone(),
-            *seed,
-            clock.clone(),
-        );
-        Callback::from(move |_| {
-            *sim.borrow_mut() = DaySim::new(&p, seed);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            running.set(false);
-        })
-    };
-    let on_speed = {
-        let speed = speed.clone();
-        Callback::from(move |v: f64| speed.set(v))
-    };
-    let (s0, _) = sim.borrow().params().spike_window();
+    // the view's clock is in simulated seconds; the day advances a minute whenever it passes one
+    let live = use_live_sim_at(
+        (params.clone(), *seed),
+        make,
+        |s: &DaySim, _| s.snapshot(),
+        600.0,
+        |_| f64::from(DAY_MIN) * 60.0,
+    );
+    let (s0, _) = live.with(|s| s.params().spike_window());
     let skip = (params.spike_pct > 0.0).then(|| {
         let target_min = s0.saturating_sub(3);
-        let (sim, snap, clock, speed, running) = (
-            sim.clone(),
-            snap.clone(),
-            clock.clone(),
-            speed.clone(),
-            running.clone(),
-        );
-        let cb = Callback::from(move |_: MouseEvent| {
-            let mut s = sim.borrow_mut();
-            let t = (f64::from(target_min) * 60.0).max(*clock.borrow());
-            s.advance_to(t);
-            *clock.borrow_mut() = t;
-            snap.set(s.snapshot());
-            speed.set(SPEEDS[0]);
-            running.set(true);
-        });
+        let target = f64::from(target_min) * 60.0;
+        let cb = live.seek().reform(move |_: MouseEvent| (target, SPEEDS[0]));
         html! { <button type="button" class="as2-skip" onclick={cb}>{ format!("Skip to {} (just before the spike), 1 min/s", hhmm(target_min)) }</button> }
     });
-    let s: &DaySnapshot = &snap;
+    let s: &DaySnapshot = &live.snap;
     let clock_min = s.minute;
-    let scale = 1.15 * sim.borrow().peak_demand();
+    let scale = 1.15 * live.with(DaySim::peak_demand);
     html! {
         <section class="live" aria-label="The day, live">
             <h3>{"The three fleets, live"}</h3>
-            <Player running={*running} speed={*speed} speeds={SPEEDS.to_vec()} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
-                status={format!("{} · minute {} of {} · demand {} req/s{}", hhmm(clock_min), clock_min, DAY_MIN, sig3(s.demand), if s.spike_on { " · SPIKE" } else { "" })} id_prefix={id.clone()} />
+            { live.player(SPEEDS.to_vec(), format!("{} · minute {} of {} · demand {} req/s{}", hhmm(clock_min), clock_min, DAY_MIN, sig3(s.demand), if s.spike_on { " · SPIKE" } else { "" }), id.clone()) }
             if let Some(b) = skip { <p class="as2-tools">{ b }</p> }
             { fleets_svg(s, params, scale) }
             <p class="as2-key">{"Filled: ready instances · outlined: starting (paid, not serving) · bar: ready capacity, with demand marked by the line."}</p>

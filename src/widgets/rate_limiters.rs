@@ -5,8 +5,7 @@
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
-use crate::chrome::player::{use_frames, Player};
-use sim::model::Simulation;
+use crate::chrome::player::use_live_sim_at;
 use sim::models::rate_limiters::{
     LimiterKind, LimiterReport, Params, Replay, Report, Snapshot, EDGE_SHARE,
 };
@@ -283,106 +282,29 @@ const SPEEDS: [f64; 5] = [0.05, 0.2, 1.0, 3.0, 10.0];
 #[component]
 fn LiveReplay(props: &LiveProps) -> Html {
     let LiveProps { params, seed, id } = props;
-    let sim = use_mut_ref(|| Replay::new(params, *seed));
-    // the view's clock: the limiters' state (tokens refilling, windows sliding) is read at this
-    // time, not at the last request's
-    let clock = use_mut_ref(|| 0.0f64);
-    let snap = use_state(|| sim.borrow().snapshot_at(0.0));
-    let running = use_state(|| false);
-    let speed = use_state(|| 1.0f64);
-    {
-        let (sim, snap, running, clock) =
-            (sim.clone(), snap.clone(), running.clone(), clock.clone());
-        use_effect_with((params.clone(), *seed), move |(p, s)| {
-            *sim.borrow_mut() = Replay::new(p, *s);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot_at(0.0));
-            running.set(false);
-        });
+    fn make((p, seed): &(Params, u64)) -> Replay {
+        Replay::new(p, *seed)
     }
-    let end = sim.borrow().params().duration_s;
-    let on_frame = {
-        let (sim, snap, speed, running, clock) = (
-            sim.clone(),
-            snap.clone(),
-            *speed,
-            running.clone(),
-            clock.clone(),
-        );
-        Callback::from(move |dt_ms: f64| {
-            let mut s = sim.borrow_mut();
-            let t = (*clock.borrow() + dt_ms / 1000.0 * speed).min(end);
-            *clock.borrow_mut() = t;
-            s.advance_to(t);
-            if t >= end {
-                running.set(false);
-            }
-            snap.set(s.snapshot_at(t));
-        })
-    };
-    use_frames(*running, on_frame);
-    let toggle = {
-        let running = running.clone();
-        Callback::from(move |_| running.set(!*running))
-    };
-    let step = {
-        let (sim, snap, clock) = (sim.clone(), snap.clone(), clock.clone());
-        Callback::from(move |_| {
-            let mut s = sim.borrow_mut();
-            s.step();
-            let t = s.now().max(*clock.borrow());
-            *clock.borrow_mut() = t;
-            snap.set(s.snapshot_at(t));
-        })
-    };
-    let reset = {
-        let (sim, snap, running, p, seed, clock) = (
-            sim.clone(),
-            snap.clone(),
-            running.clone(),
-            params.clone(),
-            *seed,
-            clock.clone(),
-        );
-        Callback::from(move |_| {
-            *sim.borrow_mut() = Replay::new(&p, seed);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot_at(0.0));
-            running.set(false);
-        })
-    };
-    let on_speed = {
-        let speed = speed.clone();
-        Callback::from(move |v: f64| speed.set(v))
-    };
-    let edge = sim.borrow().edge_s();
-    let skip = edge.map(|e| {
+    // the limiters' state (tokens refilling, windows sliding) is read at the view's clock, not
+    // at the last request's
+    let live = use_live_sim_at(
+        (params.clone(), *seed),
+        make,
+        Replay::snapshot_at,
+        1.0,
+        |r| r.params().duration_s,
+    );
+    let skip = live.with(Replay::edge_s).map(|e| {
         let target = e - 1.2 * EDGE_SHARE * params.window_s;
-        let (sim, snap, clock, speed, running) = (
-            sim.clone(),
-            snap.clone(),
-            clock.clone(),
-            speed.clone(),
-            running.clone(),
-        );
         let label = format!("Skip to {} (slow motion)", secs(target));
-        let cb = Callback::from(move |_: MouseEvent| {
-            let mut s = sim.borrow_mut();
-            let t = target.max(*clock.borrow());
-            s.advance_to(t);
-            *clock.borrow_mut() = t;
-            snap.set(s.snapshot_at(t));
-            speed.set(SPEEDS[0]);
-            running.set(true);
-        });
+        let cb = live.seek().reform(move |_: MouseEvent| (target, SPEEDS[0]));
         html! { <button type="button" class="rl-skip" onclick={cb}>{ label }</button> }
     });
-    let s: &Snapshot = &snap;
+    let s: &Snapshot = &live.snap;
     html! {
         <section class="live" aria-label="Live replay">
             <h3>{"The trace, replayed"}</h3>
-            <Player running={*running} speed={*speed} speeds={SPEEDS.to_vec()} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
-                status={format!("t = {:.2} s · {} of {} requests", s.t, nb(int(s.offered)), nb(int(s.total)))} id_prefix={id.clone()} />
+            { live.player(SPEEDS.to_vec(), format!("t = {:.2} s · {} of {} requests", s.t, nb(int(s.offered)), nb(int(s.total))), id.clone()) }
             if let Some(b) = skip { <p class="rl-tools">{ b }</p> }
             { lanes_svg(s, params) }
         </section>
