@@ -143,6 +143,7 @@ pub fn View(props: &Props) -> Html {
             { metric("pairs", "Pillar pairs with a widget", format!("{} of 10", c.pairs_covered), Some(format!("busiest: {} ({})", c.busiest_pair.0, c.busiest_pair.1)), Tone::Plain) }
             { metric("cell", "Widgets in the open cell", cell_count.map_or("—".into(), |n| n.to_string()), Some(r.selected.as_ref().map_or("no cell open".into(), |s| s.label.clone())), Tone::Plain) }
             { metric("focus", "Pillars under focus", format!("{lit_pillars} of 5"), Some(r.focus_label.clone()), Tone::Plain) }
+            { metric("emerged", &format!("Pillars emerged by {}", r.year), format!("{} of 5", r.emerged.len()), r.timeline.get(r.era as usize).map(|e| format!("{}s: {}", e.decade, e.label)), Tone::Plain) }
         </dl>
         { notes(&r.notes) }
 
@@ -162,7 +163,7 @@ pub fn View(props: &Props) -> Html {
 
         <div class="grid2 pm-top">
             <figure class="pm-figure">
-                <figcaption>{"The house: choose a part"}</figcaption>
+                <figcaption>{ format!("The house in {}: choose a part", r.year) }</figcaption>
                 { house(&r, &set) }
             </figure>
             <div class="pm-panel" aria-live="polite">{ focus_panel(&r, &links, &set) }</div>
@@ -177,10 +178,15 @@ pub fn View(props: &Props) -> Html {
 
         <h3 class="pm-h">{"How the pillars arrived (page 21's timeline)"}</h3>
         <ol class="pm-timeline">
-            { for r.timeline.iter().map(|e| {
+            { for r.timeline.iter().enumerate().map(|(i, e)| {
                 let pill = r.pillars.iter().find(|p| p.id == e.emerges);
+                let when = match (i as u32).cmp(&r.era) {
+                    std::cmp::Ordering::Equal => Some("now"),
+                    std::cmp::Ordering::Greater => Some("later"),
+                    std::cmp::Ordering::Less => None,
+                };
                 html! {
-                    <li class={classes!("pm-era", pill.map(|p| pillar_class(&p.id)))}>
+                    <li class={classes!("pm-era", pill.map(|p| pillar_class(&p.id)), when)} aria-current={(when == Some("now")).then_some("step")}>
                         <span class="pm-decade">{ format!("{}s", e.decade) }</span>
                         <strong>{ e.label.clone() }</strong>
                         if let Some(p) = pill {
@@ -209,6 +215,7 @@ pub fn View(props: &Props) -> Html {
                 { ctx.try_this("The foundation", &[("focus", "truth"), ("row", "truth"), ("col", "truth")]) }
                 { ctx.try_this("Truth × Intelligence", &[("row", "truth"), ("col", "intelligence")]) }
                 { ctx.try_this("Work alone", &[("focus", "work"), ("row", "work"), ("col", "work")]) }
+                { ctx.try_this("The house in 1985", &[("year", "1985")]) }
             </p>
             <h3>{"What to notice"}</h3>
             <p>{ format!("The axioms are not shared evenly: latency and capacity bear on work, state and intelligence; observability and the human interface only on control and intelligence, since the page says intelligence answers to every axiom. The heat map is darkest at {} ({} widgets): replicated data and agreement about it are one subject seen from two sides. The diagonal is nearly empty: {} of the 5 pillars have a widget that touches no other pillar.", c.busiest_pair.0, c.busiest_pair.1, c.pillars_with_pure) }</p>
@@ -243,8 +250,8 @@ fn house(r: &Report, set: &Set) -> Html {
             move |_: MouseEvent| pairs.clone()
         });
         html! {
-            <g class={classes!("pm-part", p.lit.then_some("on"))} role="button" tabindex="0" aria-pressed={p.lit.to_string()}
-               aria-label={format!("Pillar {}, {}: {}; {} widgets", p.numeral, p.name, p.house_role, p.widgets.len())}
+            <g class={classes!("pm-part", p.lit.then_some("on"), (!p.emerged).then_some("pm-future"))} role="button" tabindex="0" aria-pressed={p.lit.to_string()}
+               aria-label={format!("Pillar {}, {}: {}; {} widgets; emerged in the {}s{}", p.numeral, p.name, p.house_role, p.widgets.len(), p.since, if p.emerged { "" } else { " (not yet, in the year chosen)" })}
                onclick={cb} onkeydown={on_key(set.clone(), pairs)} data-pillar={p.id.clone()}
                fill={colour(&p.id)} stroke={colour(&p.id)}>
                 { shapes }

@@ -515,6 +515,8 @@ pub struct Params {
     pub row: String,
     /// Column of the open matrix cell: a pillar id or `none`.
     pub col: String,
+    /// A year on the page's timeline: pillars that had not emerged by then are drawn faded.
+    pub year: u32,
 }
 
 impl Default for Params {
@@ -523,6 +525,7 @@ impl Default for Params {
             focus: "none".into(),
             row: "state".into(),
             col: "truth".into(),
+            year: 2025,
         }
     }
 }
@@ -548,6 +551,17 @@ static KNOBS: &[Knob] = &[
         unit: "",
         help: "Column pillar of the interaction-matrix cell to open.",
         kind: KnobKind::Choice { options: CELL },
+    },
+    Knob {
+        key: "year",
+        label: "Year",
+        unit: "",
+        help: "Walk the page's timeline: a pillar joins the house in the decade the page says it emerged.",
+        kind: KnobKind::Int {
+            min: 1960,
+            max: 2029,
+            log: false,
+        },
     },
 ];
 
@@ -667,6 +681,10 @@ pub struct PillarInfo {
     pub built: u32,
     /// Highlighted by the current focus.
     pub lit: bool,
+    /// The decade the page says it emerged.
+    pub since: u16,
+    /// Emerged by the chosen year.
+    pub emerged: bool,
 }
 
 /// One axiom and the pillars that wrestle with it.
@@ -794,6 +812,12 @@ pub struct Report {
     pub selected: Option<Selected>,
     /// Widgets lit by the focus.
     pub lit_widgets: u32,
+    /// The chosen year.
+    pub year: u32,
+    /// Pillar ids emerged by `year`, in pillar order.
+    pub emerged: Vec<String>,
+    /// Index into `timeline` of the decade holding `year`.
+    pub era: u32,
     /// The timeline.
     pub timeline: Vec<Era>,
     /// The coverage table.
@@ -856,6 +880,14 @@ fn page_link(p: &registry::Page) -> PageLink {
         title: p.title.into(),
         route: format!("/page/{}", p.number),
     }
+}
+
+/// The decade in which the page says a pillar emerged.
+pub fn emerged_in(p: Pillar) -> u16 {
+    TIMELINE
+        .iter()
+        .find(|e| e.emerges == Some(p))
+        .map_or(u16::MAX, |e| e.decade)
 }
 
 /// The pillars a focus lights: the pillar itself, or the pillars listing the axiom.
@@ -954,6 +986,8 @@ impl Model for PillarMap {
                         .collect(),
                     built: own.iter().filter(|w| w.is_built()).count() as u32,
                     lit: lit_pillars.contains(&f.pillar),
+                    since: emerged_in(f.pillar),
+                    emerged: u32::from(emerged_in(f.pillar)) <= p.year,
                 }
             })
             .collect();
@@ -1086,6 +1120,15 @@ impl Model for PillarMap {
         };
 
         let lit_widgets = widgets.iter().filter(|w| w.lit).count() as u32;
+        let emerged: Vec<String> = pillars
+            .iter()
+            .filter(|x| x.emerged)
+            .map(|x| x.id.clone())
+            .collect();
+        let era = TIMELINE
+            .iter()
+            .rposition(|e| u32::from(e.decade) <= p.year)
+            .unwrap_or(0) as u32;
         match focus_kind {
             "axiom" => notes.push(format!(
                 "{} is wrestled with by {} of 5 pillars; {} widgets touch one of them.",
@@ -1130,6 +1173,9 @@ impl Model for PillarMap {
             max_cell,
             selected,
             lit_widgets,
+            year: p.year,
+            emerged,
+            era,
             timeline: TIMELINE
                 .iter()
                 .map(|e| Era {
@@ -1164,6 +1210,7 @@ impl Model for PillarMap {
             ("built", f64::from(r.built)),
             ("crossing_share", r.checks.crossing_share),
             ("pairs_covered", f64::from(r.checks.pairs_covered)),
+            ("emerged", r.emerged.len() as f64),
             (
                 "cell_widgets",
                 r.selected.as_ref().map_or(0.0, |s| s.widgets.len() as f64),
@@ -1185,6 +1232,7 @@ mod tests {
                 focus: focus.into(),
                 row: row.into(),
                 col: col.into(),
+                year: 2025,
             },
             1,
         )
@@ -1527,6 +1575,29 @@ mod tests {
     }
 
     #[test]
+    fn the_house_is_built_decade_by_decade() {
+        let at = |year: u32| {
+            PillarMap::run(
+                &Params {
+                    year,
+                    ..Params::default()
+                },
+                1,
+            )
+        };
+        assert!(at(1969).emerged.is_empty());
+        assert_eq!(at(1970).emerged, ["work"]);
+        assert_eq!(at(1985).emerged, ["work", "state"]);
+        assert_eq!(at(2015).emerged, ["work", "state", "truth", "control"]);
+        assert_eq!(at(2025).emerged.len(), 5);
+        assert_eq!(at(1985).era, 2);
+        assert_eq!(at(2029).era, 6);
+        let (p, n) = from_pairs::<Params>(&pairs(&[("year", "1012")]), &[]);
+        assert_eq!(p.year, 1960);
+        assert_eq!(n.len(), 1);
+    }
+
+    #[test]
     fn the_default_report_is_small() {
         let r = PillarMap::run(&Params::default(), 1);
         let n = serde_json::to_string(&r).unwrap().len();
@@ -1549,8 +1620,9 @@ mod tests {
         /// list the axiom (or the pillar itself), and the open cell holds exactly the widgets
         /// that touch both of its pillars.
         #[test]
-        fn focus_and_cell_are_exact(focus in any_choice(FOCUS), row in any_choice(CELL), col in any_choice(CELL)) {
-            let raw = pairs(&[("focus", &focus), ("row", &row), ("col", &col)]);
+        fn focus_and_cell_are_exact(focus in any_choice(FOCUS), row in any_choice(CELL), col in any_choice(CELL), year in 1900u32..2100) {
+            let y = year.to_string();
+            let raw = pairs(&[("focus", &focus), ("row", &row), ("col", &col), ("year", &y)]);
             let (p, _) = from_pairs::<Params>(&raw, &[]);
             let r = PillarMap::run(&p, 3);
             let lit: Vec<&str> = r.pillars.iter().filter(|x| x.lit).map(|x| x.id.as_str()).collect();
@@ -1579,6 +1651,11 @@ mod tests {
             }
             let lit_w = r.widgets.iter().filter(|w| w.lit).count() as u32;
             prop_assert_eq!(lit_w, r.lit_widgets);
+            // the house only grows with the years, in the pillars' order
+            let later = PillarMap::run(&Params { year: (p.year + 10).min(2029), ..p.clone() }, 3);
+            prop_assert!(r.emerged.len() <= later.emerged.len());
+            prop_assert_eq!(&later.emerged[..r.emerged.len()], &r.emerged[..]);
+            prop_assert!((1960..=2029).contains(&r.year));
         }
     }
 }
