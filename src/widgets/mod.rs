@@ -21,6 +21,7 @@ pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod pid_autoscaler;
+pub mod pillar_map;
 pub mod quorum;
 pub mod raft_election;
 pub mod rate_limiters;
@@ -36,6 +37,7 @@ type ViewFn = fn(WidgetCtx) -> Html;
 /// Slug → view, for every built widget: one line each, in book order.
 #[rustfmt::skip]
 pub static VIEWS: &[(&str, ViewFn)] = &[
+    ("pillar-map", |ctx| html! { <pillar_map::View ctx={ctx} /> }),
     ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
     ("load-balancer", |ctx| html! { <load_balancer::View ctx={ctx} /> }),
     ("hot-shard", |ctx| html! { <hot_shard::View ctx={ctx} /> }),

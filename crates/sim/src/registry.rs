@@ -98,8 +98,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "pillar-map",
         page: 21,
         title: "Pillar map",
-        summary: "Axioms, pillars and where they meet, as a map of the whole part.",
-        model: None,
+        summary: "Axioms, pillars and where they meet: the house, the interaction matrix and the timeline, linked to every widget.",
+        model: Some(ModelEntry::of::<models::pillar_map::PillarMap>()),
     },
     Widget {
         slug: "autoscaling-calculator",

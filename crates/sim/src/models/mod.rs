@@ -15,6 +15,7 @@ pub mod datastore_picker;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod pid_autoscaler;
+pub mod pillar_map;
 pub mod quorum;
 pub mod raft_election;
 pub mod rate_limiters;
