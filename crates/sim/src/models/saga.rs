@@ -738,6 +738,7 @@ impl SagaSim {
         self.push(at + delay, Ag::Arrive(id));
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn send(&mut self, from: u8, to: u8, kind: MsgKind, step: u8, ok: bool, ev: u32, attempt: u8) {
         self.send_at(self.now, from, to, kind, step, ok, ev, attempt);
     }
