@@ -43,6 +43,15 @@ fn lane_name(style: Style, lane: u8) -> &'static str {
     }
 }
 
+/// A mean count: whole numbers bare, others with one decimal ("1", "4.8").
+fn n1(x: f64) -> String {
+    if (x - x.round()).abs() < 0.05 {
+        format!("{:.0}", x)
+    } else {
+        format!("{x:.1}")
+    }
+}
+
 fn scenario_words(p: &Params) -> String {
     let at = FAIL_STEPS
         .iter()
@@ -101,13 +110,13 @@ pub fn View(props: &Props) -> Html {
         <dl class="metrics">
             { for r.runs.iter().map(run_metrics) }
             { metric("consistent", "Every order consistent", if consistent { "yes".into() } else { "NO".into() },
-                Some("all four committed, or every committed step undone; nothing applied twice".into()),
+                Some("all four committed, or all undone; nothing twice".into()),
                 if consistent { Tone::Good } else { Tone::Bad }) }
             if let (Some(o), Some(c)) = (orch_b, chor_b) {
                 { metric("batch_completion", "Batch: orders completed", pct(o.completion_rate, 1),
                     Some(format!("of {} · the same in both styles ({} / {})", o.orders, o.completed, c.completed)), Tone::Plain) }
-                { metric("batch_places", "Batch: logs to read per order", format!("{} vs {}", sig3(o.places), sig3(c.places)),
-                    Some(format!("orchestration vs choreography · {} vs {} lines", sig3(o.lines), sig3(c.lines))), Tone::Plain) }
+                { metric("batch_places", "Batch: logs to read per order", format!("{} vs {}", n1(o.places), n1(c.places)),
+                    Some(format!("orchestration vs choreography · {} vs {} lines", n1(o.lines), n1(c.lines))), Tone::Plain) }
             }
         </dl>
         { notes(&r.notes) }
@@ -145,7 +154,7 @@ pub fn View(props: &Props) -> Html {
                 <li>{"With message loss, resends create duplicates; each handler is keyed by order and step, so a second charge request returns the first answer instead of charging twice. The “every order consistent” tile stays yes under any loss, retry or failure setting."}</li>
             </ul>
             <h3>{"Where the book's decision framework holds, measured"}</h3>
-            { framework(&r) }
+            { framework(&r, p.fail_kind == "timeout" && p.fail_step != "none" && p.fail_step != "order") }
         </section>
         </>
     }
@@ -280,9 +289,9 @@ fn batch_table(o: &BatchStats, c: &BatchStats) -> Html {
                 <td>{ format!("{} / {}", b.aborted, b.stuck) }</td>
                 <td>{ b.compensations }</td>
                 <td>{ format!("{} / {}", ms(Some(b.p50_ms)), ms(Some(b.p99_ms))) }</td>
-                <td>{ format!("{} / {}", sig3(b.wire_per_order), sig3(b.logical_per_order)) }</td>
+                <td>{ format!("{} / {}", n1(b.wire_per_order), n1(b.logical_per_order)) }</td>
                 <td>{ format!("{} / {}", b.retries, b.duplicates) }</td>
-                <td>{ format!("{} / {}", sig3(b.places), sig3(b.lines)) }</td>
+                <td>{ format!("{} / {}", n1(b.places), n1(b.lines)) }</td>
             </tr>
         }
     };
@@ -296,7 +305,7 @@ fn batch_table(o: &BatchStats, c: &BatchStats) -> Html {
     }
 }
 
-fn framework(r: &Report) -> Html {
+fn framework(r: &Report, hung: bool) -> Html {
     let (Some(o), Some(c)) = (
         r.batch_of(Style::Orchestration),
         r.batch_of(Style::Choreography),
@@ -311,14 +320,17 @@ fn framework(r: &Report) -> Html {
     html! {
         <ul>
             <li>{ format!("“Central visibility needed → orchestration”: holds. Over the batch an operator reads {} log per order with orchestration and {} logs ({} lines) with choreography.",
-                sig3(o.places), sig3(c.places), sig3(c.lines)) }</li>
+                n1(o.places), n1(c.places), n1(c.lines)) }</li>
             <li>{ match ship {
                 (Some(a), Some(b)) => format!("“Rollback requirements → orchestration”: it holds for control, not for speed. The coordinator undoes in a fixed reverse order, so it is slower: a shipping failure settles at a median of {} against {} for choreography's parallel undo — which is fast but unordered, and only as complete as every subscriber's handler.", ms(Some(a.p50_ms)), ms(Some(b.p50_ms))),
                 _ => String::new(),
             } }</li>
             <li>{ format!("“Scale requirements high → choreography”: not because it sends fewer messages. Choreography carries half the logical messages ({} vs {} per order) but more on the wire ({} vs {}), since every event crosses a broker and is acknowledged twice. Its gain is that no single coordinator sits in every order's path.",
-                sig3(c.logical_per_order), sig3(o.logical_per_order), sig3(c.wire_per_order), sig3(o.wire_per_order)) }</li>
-            <li>{"“Complex error handling → orchestration”: try the hung-service button. The coordinator notices within its retries; a choreography has no owner to notice, so it needs a deadline of its own, and the order waits for it."}</li>
+                n1(c.logical_per_order), n1(o.logical_per_order), n1(c.wire_per_order), n1(o.wire_per_order)) }</li>
+            <li>{ match (r.run(Style::Orchestration), r.run(Style::Choreography), hung) {
+                (Some(a), Some(b), true) => format!("“Complex error handling → orchestration”: holds. With a hung service the coordinator notices within its retries and settles after {}; the choreography has no owner to notice, waits for the order service's deadline and settles after {}.", ms(Some(a.settled_ms)), ms(Some(b.settled_ms))),
+                _ => "“Complex error handling → orchestration”: press “Where is my order? (a hung service)” to measure it: the coordinator notices within its retries, while a choreography has no owner to notice and waits for the order service's own deadline.".into(),
+            } }</li>
         </ul>
     }
 }
@@ -466,8 +478,9 @@ fn LiveSaga(props: &LiveSagaProps) -> Html {
     }
 }
 
-const W: f64 = 400.0;
-const LEFT: f64 = 36.0;
+/// Narrow, so that at phone width the text is drawn near its nominal size.
+const W: f64 = 360.0;
+const LEFT: f64 = 30.0;
 const TOP: f64 = 44.0;
 const ROW: f64 = 21.0;
 
@@ -518,9 +531,9 @@ fn swimlane(s: &Snap, trace: Option<&Trace>, now: f64) -> Html {
                     let x = lane_x(l);
                     html! {
                         <g>
-                            <rect x={format!("{:.1}", x - 34.0)} y="8" width="68" height="24" rx="5"
+                            <rect x={format!("{:.1}", x - 32.5)} y="8" width="65" height="24" rx="5"
                                   fill={if l == 0 { "var(--c5)" } else { "var(--bg)" }} fill-opacity={if l == 0 { "0.25" } else { "1" }} stroke="var(--border)" />
-                            <text x={format!("{x:.1}")} y="24.5" text-anchor="middle" font-size="11.5" font-weight="600" fill="var(--fg)">{ lane_name(s.style, l) }</text>
+                            <text x={format!("{x:.1}")} y="24.5" text-anchor="middle" font-size="10.5" font-weight="600" fill="var(--fg)">{ lane_name(s.style, l) }</text>
                             <line x1={format!("{x:.1}")} y1="32" x2={format!("{x:.1}")} y2={format!("{:.1}", h - 40.0)} stroke="var(--border)" stroke-dasharray="3 3" />
                         </g>
                     }
@@ -532,8 +545,8 @@ fn swimlane(s: &Snap, trace: Option<&Trace>, now: f64) -> Html {
                     let y = h - 30.0;
                     html! {
                         <g class={state_class(&v.state)}>
-                            <rect class="saga-state" x={format!("{:.1}", x - 35.0)} y={format!("{y:.1}")} width="70" height="20" rx="4" stroke="var(--border)" />
-                            <text x={format!("{x:.1}")} y={format!("{:.1}", y + 14.0)} text-anchor="middle" font-size="10.5" fill="var(--fg)">{ v.state.clone() }</text>
+                            <rect class="saga-state" x={format!("{:.1}", x - 32.5)} y={format!("{y:.1}")} width="65" height="20" rx="4" stroke="var(--border)" />
+                            <text x={format!("{x:.1}")} y={format!("{:.1}", y + 14.0)} text-anchor="middle" font-size="10" fill="var(--fg)">{ v.state.clone() }</text>
                         </g>
                     }
                 }) }
@@ -590,7 +603,7 @@ fn arrow(m: &MsgRec, i: usize, now: f64, ghosts: bool) -> Html {
                 <circle cx={format!("{xe:.1}")} cy={format!("{y:.1}")} r="3.5" fill={color} />
             }
             if !ack || m.dup || m.lost {
-                <text x={format!("{mid:.1}")} y={format!("{:.1}", y - 4.0)} text-anchor="middle" font-size="10.5" fill="var(--fg)">{ text }</text>
+                <text x={format!("{mid:.1}")} y={format!("{:.1}", y - 4.0)} text-anchor="middle" font-size="11" fill="var(--fg)">{ text }</text>
             }
         </g>
     }

@@ -751,23 +751,22 @@ impl SagaSim {
         if self.sc.fail == Some((lane, FailKind::Timeout)) {
             return None;
         }
-        let name = SERVICE_NAMES[lane as usize - 1];
         if let Some(r) = self.svcs[lane as usize].fwd {
             self.svcs[lane as usize].dups += 1;
             self.counts.duplicates += 1;
-            self.note(lane, || format!("{name}: duplicate request ignored"));
+            self.note(lane, || "duplicate request ignored".to_string());
             return Some((r, false));
         }
         let r = if self.svcs[lane as usize].tomb {
-            self.note(lane, || format!("{name}: refused, order already cancelled"));
+            self.note(lane, || "refused: order already cancelled".to_string());
             false
         } else if self.sc.fail == Some((lane, FailKind::Business)) {
-            self.note(lane, || format!("{name}: {}", reject_word(lane)));
+            self.note(lane, || reject_word(lane).to_string());
             false
         } else {
             self.svcs[lane as usize].applied += 1;
             self.steps_done += 1;
-            self.note(lane, || format!("{name}: {}", done_word(lane)));
+            self.note(lane, || done_word(lane).to_string());
             true
         };
         self.svcs[lane as usize].fwd = Some(r);
@@ -777,11 +776,10 @@ impl SagaSim {
 
     /// A service handles a compensation (or a cancel). Returns whether it was fresh.
     fn handle_comp(&mut self, lane: u8) -> bool {
-        let name = SERVICE_NAMES[lane as usize - 1];
         if self.svcs[lane as usize].tomb {
             self.svcs[lane as usize].dups += 1;
             self.counts.duplicates += 1;
-            self.note(lane, || format!("{name}: duplicate undo ignored"));
+            self.note(lane, || "duplicate undo ignored".to_string());
             return false;
         }
         self.svcs[lane as usize].tomb = true;
@@ -789,9 +787,9 @@ impl SagaSim {
             self.svcs[lane as usize].compensated += 1;
             self.counts.compensations += 1;
             self.comp_order.push(lane);
-            self.note(lane, || format!("{name}: {}", undo_word(lane)));
+            self.note(lane, || undo_word(lane).to_string());
         } else {
-            self.note(lane, || format!("{name}: nothing to undo, tombstone kept"));
+            self.note(lane, || "nothing to undo; tombstone kept".to_string());
         }
         self.act();
         true
@@ -928,7 +926,7 @@ impl SagaSim {
             }
             Some((false, _)) => self.phase = Phase::Aborted,
             None => {
-                self.note(1, || "order: request hung, never created".into());
+                self.note(1, || "request hung; order never created".into());
                 self.phase = Phase::Aborted;
             }
         }
@@ -945,7 +943,7 @@ impl SagaSim {
                 } else {
                     self.events[eid].at_broker = true;
                     let name = self.events[eid].ev.name();
-                    self.note(0, || format!("broker: {name} stored"));
+                    self.note(0, || format!("{name} stored"));
                     let at = self.now + self.sc.broker;
                     for k in 0..self.events[eid].subs.len() {
                         self.send_delivery(m.ev, k as u8, at);
@@ -972,13 +970,7 @@ impl SagaSim {
                     self.svcs[lane as usize].dups += 1;
                     self.counts.duplicates += 1;
                     self.msgs[id as usize].dup = true;
-                    self.note(lane, || {
-                        format!(
-                            "{}: duplicate {} ignored",
-                            SERVICE_NAMES[lane as usize - 1],
-                            ev.name()
-                        )
-                    });
+                    self.note(lane, || format!("duplicate {} ignored", ev.name()));
                     self.send(lane, 0, MsgKind::DelAck, 0, true, m.ev, 1);
                     return;
                 }
@@ -1001,12 +993,10 @@ impl SagaSim {
                         self.events[eid].subs[k].3 = true;
                         let o = &mut self.svcs[1];
                         if o.tomb {
-                            self.note(1, || {
-                                "order: shipped after cancel (shipping undoes it)".into()
-                            });
+                            self.note(1, || "shipped after cancel (shipping undoes it)".into());
                         } else if !o.completed {
                             o.completed = true;
-                            self.note(1, || "order: completed".into());
+                            self.note(1, || "order completed".into());
                             self.act();
                         }
                         self.send(lane, 0, MsgKind::DelAck, 0, true, m.ev, 1);
@@ -1027,7 +1017,7 @@ impl SagaSim {
         if o.completed || o.tomb {
             return;
         }
-        self.note(1, || "order: deadline passed, cancelling".into());
+        self.note(1, || "deadline passed: cancelling".into());
         self.handle_comp(1);
         self.publish(1, Event::Cancelled);
     }
@@ -1099,7 +1089,7 @@ impl SagaSim {
                     let name = e.ev.name();
                     self.events[id as usize].subs[k as usize].4 = true;
                     self.counts.dead_letters += 1;
-                    self.note(0, || format!("broker: {name} dead-lettered"));
+                    self.note(0, || format!("{name} dead-lettered"));
                 }
             }
             Ag::Deadline => self.deadline(),
