@@ -74,12 +74,12 @@ test('saga: the live swimlanes step and take an injected failure', async ({ page
   const live = page.locator('.live');
   const status = live.locator('.player .status');
   await expect(status).toContainText('t = 0 ms');
-  await live.getByRole('button', { name: 'Step' }).click();
-  await live.getByRole('button', { name: 'Step' }).click();
+  await live.getByRole('button', { name: 'Step', exact: true }).click();
+  await live.getByRole('button', { name: 'Step', exact: true }).click();
   await live.getByRole('button', { name: 'Fail the next step now' }).click();
   await expect(live.locator('.saga-poked').first()).toContainText('failure injected at');
   // play it out one event at a time (stepping past the end does nothing)
-  for (let i = 0; i < 60; i++) await live.getByRole('button', { name: 'Step' }).click();
+  for (let i = 0; i < 60; i++) await live.getByRole('button', { name: 'Step', exact: true }).click();
   await expect(live.locator('figcaption').first()).toContainText('aborted');
   await live.getByRole('button', { name: 'Reset' }).click();
   await expect(status).toContainText('t = 0 ms');
