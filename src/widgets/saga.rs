@@ -151,7 +151,7 @@ pub fn View(props: &Props) -> Html {
                     th.orch_messages, ms(Some(th.orch_ms)), th.chor_events, th.chor_wire, ms(Some(th.chor_ms))) }</li>
                 <li>{"A failure at step k undoes exactly the k − 1 steps that committed. The coordinator does it in reverse order, one round trip each; in choreography the failure event reaches every earlier service at once and they undo in parallel — so rollback is faster there, but in no guaranteed order."}</li>
                 <li>{"A service that never answers is where the styles part ways: the coordinator retries, gives up and compensates (including the unknown step, which only leaves a tombstone), while in choreography the broker dead-letters the event and nothing happens until the order service's own deadline cancels the order."}</li>
-                <li>{"With message loss, resends create duplicates; each handler is keyed by order and step, so a second charge request returns the first answer instead of charging twice. The “every order consistent” tile stays yes under any loss, retry or failure setting."}</li>
+                <li>{"With message loss, resends create duplicates; each handler is keyed by order and step, so a second charge request returns the first answer instead of charging twice. When a step's replies keep getting lost, a coordinator with bounded retries gives up and undoes the step even if it ran — an order that could have shipped is cancelled, consistently. The broker redelivers until the event is handled, so the same losses seldom stop a choreography. The “every order consistent” tile stays yes under any loss, retry or failure setting."}</li>
             </ul>
             <h3>{"Where the book's decision framework holds, measured"}</h3>
             { framework(&r, p.fail_kind == "timeout" && p.fail_step != "none" && p.fail_step != "order") }
@@ -533,7 +533,7 @@ fn swimlane(s: &Snap, trace: Option<&Trace>, now: f64) -> Html {
                         <g>
                             <rect x={format!("{:.1}", x - 32.5)} y="8" width="65" height="24" rx="5"
                                   fill={if l == 0 { "var(--c5)" } else { "var(--bg)" }} fill-opacity={if l == 0 { "0.25" } else { "1" }} stroke="var(--border)" />
-                            <text x={format!("{x:.1}")} y="24.5" text-anchor="middle" font-size="10.5" font-weight="600" fill="var(--fg)">{ lane_name(s.style, l) }</text>
+                            <text x={format!("{x:.1}")} y="24.5" text-anchor="middle" font-size={if lane_name(s.style, l).len() > 9 { "9.5" } else { "10.5" }} font-weight="600" fill="var(--fg)">{ lane_name(s.style, l) }</text>
                             <line x1={format!("{x:.1}")} y1="32" x2={format!("{x:.1}")} y2={format!("{:.1}", h - 40.0)} stroke="var(--border)" stroke-dasharray="3 3" />
                         </g>
                     }
