@@ -76,10 +76,10 @@ fn scenario_words(p: &Params) -> String {
         String::new()
     };
     format!(
-        "One order: order → payment → inventory → shipping. {fail}{loss} Hops take {} ± {} %; the broker adds {}.",
-        ms(Some(p.latency_ms)),
-        sig3(p.jitter_pct),
-        ms(Some(p.broker_ms))
+        "One order: order → payment → inventory → shipping. {fail}{loss} Hops take {} ms ± {} %; the broker adds {} ms.",
+        n1(p.latency_ms),
+        n1(p.jitter_pct),
+        n1(p.broker_ms)
     )
 }
 
@@ -107,6 +107,7 @@ pub fn View(props: &Props) -> Html {
     html! {
         <>
         <p class="callout">{ scenario_words(&p) }</p>
+        <LiveSaga params={p.clone()} seed={ctx.seed} id={ctx.id.clone()} report={Same(r.clone())} />
         <dl class="metrics">
             { for r.runs.iter().map(run_metrics) }
             { metric("consistent", "Every order consistent", if consistent { "yes".into() } else { "NO".into() },
@@ -120,7 +121,6 @@ pub fn View(props: &Props) -> Html {
             }
         </dl>
         { notes(&r.notes) }
-        <LiveSaga params={p.clone()} seed={ctx.seed} id={ctx.id.clone()} report={Same(r.clone())} />
         { counts_table(&r) }
         { services_table(&r) }
         { operator_view(&r) }
