@@ -264,8 +264,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "saga",
         page: 29,
         title: "Saga",
-        summary: "Orchestration and choreography of one order, with compensations.",
-        model: None,
+        summary: "One order run as orchestration and as choreography: fail any step, watch the compensations, count messages and log lines.",
+        model: Some(ModelEntry::of::<models::saga::Saga>()),
     },
     Widget {
         slug: "canary-mesh",
