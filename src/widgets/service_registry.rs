@@ -27,11 +27,17 @@ fn secs(x: Option<f64>) -> String {
     }
 }
 
+/// A knob value without trailing zeros: 10, 0.5, 2.25.
+fn num(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn rule_name(p: &Params) -> String {
     if p.detector == "phi" {
-        format!("phi accrual (threshold {})", sig3(p.phi_threshold))
+        format!("phi accrual (threshold {})", num(p.phi_threshold))
     } else {
-        format!("a fixed TTL of {} s", sig3(p.ttl_s))
+        format!("a fixed TTL of {} s", num(p.ttl_s))
     }
 }
 
@@ -59,13 +65,13 @@ pub fn View(props: &Props) -> Html {
     html! {
         <>
         <p class="callout">
-            { format!("Registry with {}, swept every {} s, {} instances heartbeating every {} s: a crash was noticed after ", rule_name(&p), sig3(p.sweep_s), p.instances, sig3(p.heartbeat_s)) }
+            { format!("Registry with {}, swept every {} s, {} instances heartbeating every {} s: a crash was noticed after ", rule_name(&p), num(p.sweep_s), p.instances, num(p.heartbeat_s)) }
             <strong>{ secs(r.detect.mean) }</strong>
             { format!(" on average, and live instances were wrongly marked unhealthy {} times per instance-hour.", sig3(r.fp_per_instance_hour)) }
         </p>
         <dl class="metrics">
             { metric("detect_mean", "Crash → marked unhealthy", secs(r.detect.mean), Some(format!("p50 {} · p99 {} · {} crashes{}", secs(r.detect.p50), secs(r.detect.p99), r.detect.n, if p.detector == "ttl" { format!(" · theory {}", secs(Some(r.detect_theory_s))) } else { String::new() })), Tone::Plain) }
-            { metric("removal_mean", "Crash → removed", secs(r.removal.mean), Some(format!("after {} × TTL = {} s of silence", sig3(p.remove_multiple), sig3(p.remove_multiple * p.ttl_s))), Tone::Plain) }
+            { metric("removal_mean", "Crash → removed", secs(r.removal.mean), Some(format!("after {} × TTL = {} s of silence", num(p.remove_multiple), num(p.remove_multiple * p.ttl_s))), Tone::Plain) }
             { metric("false_positives", "False alarms per instance-hour", sig3(r.fp_per_instance_hour), Some(format!("{} live instances marked unhealthy{}", r.false_positives, if p.detector == "ttl" && p.blips_per_hour == 0.0 { format!(" · loss theory {}", sig3(r.fp_theory_per_instance_hour)) } else { String::new() })), if r.fp_per_instance_hour > 1.0 { Tone::Bad } else { Tone::Plain }) }
             { metric("live_removed", "Live instances removed", int(u64::from(r.live_removed)), Some(format!("invisible for {} instance-s{}", sig3(r.invisible_live_s), if p.reregister { "" } else { " (the book's heartbeat)" })), if r.live_removed > 0 { Tone::Bad } else { Tone::Good }) }
             { metric("to_dead", "Requests sent to dead instances", pct(dead_share, 2), Some(format!("{} of {} requests", int(r.to_dead), int(r.requests))), if dead_share > 0.01 { Tone::Bad } else { Tone::Plain }) }
@@ -96,7 +102,7 @@ pub fn View(props: &Props) -> Html {
             <ul>
                 <li>{ format!("Detection is not “TTL plus a sweep”: the registry counts from the last heartbeat it received, which came on average h/2 before the crash, and then waits for the next sweep. Expect TTL − h/2 + sweep/2 = {} here; measured {}.", secs(Some(r.detect_theory_s)), secs(r.detect.mean)) }</li>
                 <li>{"Shorter TTLs detect sooner and raise more false alarms: with independent loss p, a live instance is marked whenever ⌊TTL/h⌋ heartbeats in a row are lost, about (1 − p)·p^⌊TTL/h⌋ / h times a second (a test checks the simulation against it). Blips add alarms that no TTL shorter than the blip's delay can avoid."}</li>
-                <li>{ format!("Clients keep a dead instance in their copy until their next refresh, so requests to dead instances cost detection plus up to one refresh period ({} s): {} of requests here.", sig3(p.refresh_s), pct(dead_share, 2)) }</li>
+                <li>{ format!("Clients keep a dead instance in their copy until their next refresh, so requests to dead instances cost detection plus up to one refresh period ({} s): {} of requests here.", num(p.refresh_s), pct(dead_share, 2)) }</li>
                 if let Some(c) = compare { <li>{ c }</li> }
             </ul>
             <h3>{"Where the book's registry holds and where it fails"}</h3>
@@ -129,7 +135,7 @@ fn phi_vs_ttl(points: &[TradeoffPoint]) -> Option<String> {
         "Measured on these heartbeats: phi 8 noticed crashes in {} with {} false alarms per instance-hour; the fixed TTL closest in detection time ({} s) took {} with {}.",
         secs(Some(d)),
         sig3(phi.fp_per_instance_hour),
-        sig3(ttl.setting),
+        num(ttl.setting),
         secs(ttl.detect_mean_s),
         sig3(ttl.fp_per_instance_hour)
     ))
@@ -145,9 +151,7 @@ fn tradeoff_chart(r: &Report, p: &Params) -> Rc<ChartSpec> {
     };
     let mut series = vec![
         Series::new("fixed TTL", Kind::Line, 0, pts("ttl")),
-        Series::new("fixed TTL", Kind::Points, 0, pts("ttl")),
         Series::new("phi accrual", Kind::Line, 3, pts("phi")),
-        Series::new("phi accrual", Kind::Points, 3, pts("phi")),
     ];
     if let Some(d) = r.detect.mean {
         series.push(Series::new(
@@ -173,9 +177,9 @@ fn tradeoff_chart(r: &Report, p: &Params) -> Rc<ChartSpec> {
 fn lanes_svg(lanes: &[Lane], duration: f64) -> Html {
     let w = 600.0;
     let left = 30.0;
-    let row = 22.0;
+    let row = 26.0;
     let top = 4.0;
-    let h = top + row * lanes.len() as f64 + 34.0;
+    let h = top + row * lanes.len() as f64 + 22.0;
     let x = |t: f64| left + (t / duration).clamp(0.0, 1.0) * (w - left - 4.0);
     let segs = |pts: &[(f64, u8)], end: f64| -> Vec<(f64, f64, u8)> {
         pts.iter()
@@ -187,15 +191,15 @@ fn lanes_svg(lanes: &[Lane], duration: f64) -> Html {
         let y = top + row * i as f64;
         let end = l.cut_at.unwrap_or(duration);
         let truth = segs(&l.truth, end).into_iter().filter(|s| s.2 == 0).map(|(a, b, _)| html! {
-            <rect x={format!("{:.1}", x(a))} y={format!("{:.1}", y + 1.0)} width={format!("{:.1}", (x(b) - x(a)).max(1.0))} height="5" fill="var(--c4)" />
+            <rect x={format!("{:.1}", x(a))} y={format!("{:.1}", y + 1.0)} width={format!("{:.1}", (x(b) - x(a)).max(1.0))} height="6" fill="var(--c4)" />
         });
         let view = segs(&l.view, end).into_iter().filter(|s| s.2 != 0).map(|(a, b, s)| html! {
-            <rect x={format!("{:.1}", x(a))} y={format!("{:.1}", y + 8.0)} width={format!("{:.1}", (x(b) - x(a)).max(1.0))} height="10" fill={if s == 1 { "var(--c2)" } else { "var(--c1)" }} />
+            <rect x={format!("{:.1}", x(a))} y={format!("{:.1}", y + 8.0)} width={format!("{:.1}", (x(b) - x(a)).max(1.0))} height="14" fill={if s == 1 { "var(--c2)" } else { "var(--c1)" }} />
         });
         html! {
             <g>
-                <text x="0" y={format!("{:.1}", y + 15.0)} font-size="10" fill="var(--muted)">{ format!("i{}", i + 1) }</text>
-                <rect x={format!("{left}")} y={format!("{:.1}", y + 8.0)} width={format!("{:.1}", x(end) - left)} height="10" fill="none" stroke="var(--border)" stroke-width="0.5" />
+                <text x="0" y={format!("{:.1}", y + 18.0)} font-size="14" fill="var(--muted)">{ format!("i{}", i + 1) }</text>
+                <rect x={format!("{left}")} y={format!("{:.1}", y + 8.0)} width={format!("{:.1}", x(end) - left)} height="14" fill="none" stroke="var(--border)" stroke-width="0.8" />
                 { for truth }
                 { for view }
                 if let Some(c) = l.cut_at {
@@ -206,22 +210,19 @@ fn lanes_svg(lanes: &[Lane], duration: f64) -> Html {
     });
     let ly = top + row * lanes.len() as f64 + 4.0;
     html! {
-        <svg class="drawing sr-lanes" viewBox={format!("0 0 {w} {h:.0}")} role="img"
-             aria-label={format!("Swimlanes of {} instances over {} s: crashes in red above, the registry's view below (green healthy, orange unhealthy, empty removed)", lanes.len(), duration)}>
-            { for rows }
-            <text x={format!("{left}")} y={format!("{:.1}", ly + 8.0)} font-size="9" fill="var(--muted)">{"0 s"}</text>
-            <text x={format!("{:.1}", w - 4.0)} y={format!("{:.1}", ly + 8.0)} font-size="9" text-anchor="end" fill="var(--muted)">{ format!("{} s", sig3(duration)) }</text>
-            <g transform={format!("translate({left} {:.1})", ly + 14.0)}>
-                <rect x="0" y="2" width="14" height="5" fill="var(--c4)" />
-                <text x="18" y="9" font-size="9" fill="var(--fg)">{"crashed (truth)"}</text>
-                <rect x="110" y="0" width="14" height="10" fill="var(--c2)" />
-                <text x="128" y="9" font-size="9" fill="var(--fg)">{"listed healthy"}</text>
-                <rect x="215" y="0" width="14" height="10" fill="var(--c1)" />
-                <text x="233" y="9" font-size="9" fill="var(--fg)">{"marked unhealthy"}</text>
-                <rect x="333" y="0" width="14" height="10" fill="none" stroke="var(--border)" />
-                <text x="351" y="9" font-size="9" fill="var(--fg)">{"absent (removed)"}</text>
-            </g>
-        </svg>
+        <figure class="sr-lanes-fig">
+            <svg class="drawing sr-lanes" viewBox={format!("0 0 {w} {h:.0}")} role="img"
+                 aria-label={format!("Swimlanes of {} instances over {} s: crashes in red above, the registry's view below (green healthy, orange unhealthy, empty removed)", lanes.len(), duration)}>
+                { for rows }
+                <text x={format!("{left}")} y={format!("{:.1}", ly + 14.0)} font-size="14" fill="var(--muted)">{"0 s"}</text>
+                <text x={format!("{:.1}", w - 4.0)} y={format!("{:.1}", ly + 14.0)} font-size="14" text-anchor="end" fill="var(--muted)">{ format!("{} s", num(duration)) }</text>
+            </svg>
+            <figcaption class="muted sr-key">
+                <span class="sr-k4">{"▬ crashed"}</span>{" (truth, thin bar) · "}
+                <span class="sr-k2">{"■ listed healthy"}</span>{" · "}
+                <span class="sr-k1">{"■ marked unhealthy"}</span>{" · □ absent (removed or not yet registered)"}
+            </figcaption>
+        </figure>
     }
 }
 
@@ -251,7 +252,7 @@ fn LiveRegistry(props: &LiveProps) -> Html {
             { live.player(vec![0.5, 1.0, 2.0, 5.0, 20.0], format!("t = {:.1} s · {} up · {} listed healthy", s.t, up, healthy), id.clone()) }
             <p class="sr-pokes">
                 <button type="button" onclick={crash}>{"Crash an instance now"}</button>
-                <button type="button" onclick={blip}>{ format!("Network blip now ({} s, +{} s delay)", sig3(params.blip_s), sig3(params.blip_delay_s)) }</button>
+                <button type="button" onclick={blip}>{ format!("Network blip now ({} s, +{} s delay)", num(params.blip_s), num(params.blip_delay_s)) }</button>
             </p>
             { system_svg(s, params) }
             <dl class="metrics">
@@ -265,25 +266,33 @@ fn LiveRegistry(props: &LiveProps) -> Html {
 
 fn system_svg(s: &Snapshot, p: &Params) -> Html {
     let n = s.instances.len();
-    let cols = n.clamp(1, 10);
+    let cols = n.clamp(1, 6);
     let rows = n.div_ceil(cols).max(1);
-    let w = 600.0;
+    let w = 420.0;
     let cell = w / cols as f64;
-    let reg_y = 8.0;
-    let reg_h = 44.0;
-    let inst_top = 100.0;
-    let row_h = 62.0;
+    let reg_y = 6.0;
+    let reg_h = 48.0;
+    let inst_top = 96.0;
+    let row_h = 70.0;
     let inst_bottom = inst_top + row_h * rows as f64;
-    let client_y = inst_bottom + 30.0;
-    let h = client_y + 40.0;
+    let m = s.client_lists.len().max(1);
+    let ccols = m.min(5);
+    let crows = m.div_ceil(ccols);
+    let client_y = inst_bottom + 26.0;
+    let h = client_y + 36.0 * crows as f64 + 4.0;
     let pos = |i: usize| -> (f64, f64) {
         (
             cell * (i % cols) as f64 + cell / 2.0,
             inst_top + row_h * (i / cols) as f64 + 18.0,
         )
     };
-    let m = s.client_lists.len().max(1);
-    let cpos = |c: usize| -> f64 { w / m as f64 * (c as f64 + 0.5) };
+    let ccell = w / ccols as f64;
+    let cpos = |c: usize| -> (f64, f64) {
+        (
+            ccell * ((c % ccols) as f64 + 0.5),
+            client_y + 36.0 * (c / ccols) as f64,
+        )
+    };
     let regx = w / 2.0;
     let healthy = s
         .instances
@@ -300,65 +309,71 @@ fn system_svg(s: &Snapshot, p: &Params) -> Html {
         let fresh = v.alive && v.since_sent < 0.6;
         let stroke = if v.blip { "var(--c3)" } else { "var(--c0)" };
         html! {
-            <line x1={format!("{x:.1}")} y1={format!("{:.1}", y - 14.0)} x2={format!("{regx:.1}")} y2={format!("{:.1}", reg_y + reg_h)}
-                stroke={if fresh { stroke } else { "var(--grid)" }} stroke-width={if fresh { "2" } else { "0.6" }}
-                stroke-dasharray={if v.blip { "4 3" } else { "none" }} />
+            <line x1={format!("{x:.1}")} y1={format!("{:.1}", y - 16.0)} x2={format!("{regx:.1}")} y2={format!("{:.1}", reg_y + reg_h)}
+                stroke={if fresh { stroke } else { "var(--grid)" }} stroke-width={if fresh { "2.2" } else { "0.7" }}
+                stroke-dasharray={if v.blip { "5 4" } else { "none" }} />
         }
     });
     let reqs = s.recent.iter().filter(|q| s.t - q.t < 0.5).filter_map(|q| {
         let i = q.instance? as usize;
         let (x, y) = pos(i);
-        let cx = cpos(q.client as usize);
+        let (cx, cy) = cpos(q.client as usize);
         Some(html! {
-            <line x1={format!("{cx:.1}")} y1={format!("{:.1}", client_y - 10.0)} x2={format!("{x:.1}")} y2={format!("{:.1}", y + 14.0)}
-                stroke={if q.ok { "var(--c2)" } else { "var(--c4)" }} stroke-width="1.6" />
+            <line x1={format!("{cx:.1}")} y1={format!("{:.1}", cy - 12.0)} x2={format!("{x:.1}")} y2={format!("{:.1}", y + 16.0)}
+                stroke={if q.ok { "var(--c2)" } else { "var(--c4)" }} stroke-width="1.8" />
         })
     });
     let nodes = s.instances.iter().enumerate().map(|(i, v)| {
         let (x, y) = pos(i);
-        let fill = match (v.alive, v.view) {
-            (_, RegView::Absent) => "var(--bg)",
-            (_, RegView::Healthy) => "var(--c2)",
-            (_, RegView::Unhealthy) => "var(--c1)",
+        let fill = match v.view {
+            RegView::Absent => "var(--bg)",
+            RegView::Healthy => "var(--c2)",
+            RegView::Unhealthy => "var(--c1)",
         };
         let fresh = v.alive && v.since_sent < 0.6;
-        let state = match (v.alive, v.view) {
-            (true, RegView::Healthy) => "up, listed healthy",
-            (true, RegView::Unhealthy) => "up, but marked unhealthy",
-            (true, RegView::Absent) => "up, but removed from the registry",
-            (false, RegView::Healthy) => "crashed, still listed healthy",
-            (false, RegView::Unhealthy) => "crashed, marked unhealthy",
-            (false, RegView::Absent) => "crashed, removed",
+        let state = match (v.started, v.alive, v.view) {
+            (false, _, _) => "starting",
+            (_, true, RegView::Healthy) => "up, listed healthy",
+            (_, true, RegView::Unhealthy) => "up, but marked unhealthy",
+            (_, true, RegView::Absent) => "up, but not in the registry",
+            (_, false, RegView::Healthy) => "crashed, still listed healthy",
+            (_, false, RegView::Unhealthy) => "crashed, marked unhealthy",
+            (_, false, RegView::Absent) => "crashed, removed",
         };
-        let detail = if p.detector == "phi" && v.view != RegView::Absent {
+        let crashed = v.started && !v.alive;
+        let detail = if !v.started {
+            "starting".to_string()
+        } else if p.detector == "phi" && v.view != RegView::Absent {
             format!("φ {}", sig3(v.phi.min(99.0)))
         } else {
-            v.age.map(|a| format!("{:.1} s", a)).unwrap_or_else(|| "—".into())
+            v.age
+                .map(|a| format!("{:.1} s", a))
+                .unwrap_or_else(|| "absent".into())
         };
         html! {
             <g>
                 <title>{ format!("Instance {}: {}", i + 1, state) }</title>
                 if fresh {
-                    <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="17" fill="none" stroke="var(--c0)" stroke-width="2" />
+                    <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="20" fill="none" stroke="var(--c0)" stroke-width="2.2" />
                 }
-                <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="13" fill={fill}
-                    stroke={if v.alive { "var(--fg)" } else { "var(--c4)" }} stroke-width={if v.alive { "1" } else { "2" }}
+                <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="15" fill={fill}
+                    stroke={if crashed { "var(--c4)" } else if v.alive { "var(--fg)" } else { "var(--muted)" }} stroke-width={if crashed { "2.2" } else { "1.2" }}
                     stroke-dasharray={if v.view == RegView::Absent { "3 3" } else { "none" }} />
-                if !v.alive {
-                    <path d={format!("M{:.1} {:.1} l12 12 m0 -12 l-12 12", x - 6.0, y - 6.0)} stroke="var(--c4)" stroke-width="2.4" />
+                if crashed {
+                    <path d={format!("M{:.1} {:.1} l14 14 m0 -14 l-14 14", x - 7.0, y - 7.0)} stroke="var(--c4)" stroke-width="2.6" />
                 }
-                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 27.0)} text-anchor="middle" font-size="10" fill="var(--fg)">{ format!("i{}", i + 1) }</text>
-                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 38.0)} text-anchor="middle" font-size="9" fill="var(--muted)">{ detail }</text>
+                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 32.0)} text-anchor="middle" font-size="13" fill="var(--fg)">{ format!("i{}", i + 1) }</text>
+                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 46.0)} text-anchor="middle" font-size="12" fill="var(--muted)">{ detail }</text>
             </g>
         }
     });
     let clients = s.client_lists.iter().enumerate().map(|(c, &len)| {
-        let cx = cpos(c);
+        let (cx, cy) = cpos(c);
         html! {
             <g>
-                <rect x={format!("{:.1}", cx - 26.0)} y={format!("{:.1}", client_y - 10.0)} width="52" height="24" rx="4" fill="var(--bg)" stroke="var(--border)" />
-                <text x={format!("{cx:.1}")} y={format!("{:.1}", client_y + 1.0)} text-anchor="middle" font-size="10" fill="var(--fg)">{ format!("client {}", c + 1) }</text>
-                <text x={format!("{cx:.1}")} y={format!("{:.1}", client_y + 11.0)} text-anchor="middle" font-size="8" fill="var(--muted)">{ format!("{len} cached") }</text>
+                <rect x={format!("{:.1}", cx - 36.0)} y={format!("{:.1}", cy - 12.0)} width="72" height="30" rx="4" fill="var(--bg)" stroke="var(--border)" />
+                <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 1.0)} text-anchor="middle" font-size="12" fill="var(--fg)">{ format!("client {}", c + 1) }</text>
+                <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 14.0)} text-anchor="middle" font-size="11" fill="var(--muted)">{ format!("{len} cached") }</text>
             </g>
         }
     });
@@ -367,11 +382,11 @@ fn system_svg(s: &Snapshot, p: &Params) -> Html {
              aria-label={format!("Registry, {} instances ({} up, {} listed healthy, {} unhealthy) and {} clients", n, s.instances.iter().filter(|i| i.alive).count(), healthy, unhealthy, s.client_lists.len())}>
             { for pulses }
             { for reqs }
-            <rect x={format!("{:.1}", regx - 150.0)} y={format!("{reg_y}")} width="300" height={format!("{reg_h}")} rx="6" fill="var(--bg)" stroke="var(--fg)" />
-            <text x={format!("{regx:.1}")} y={format!("{:.1}", reg_y + 18.0)} text-anchor="middle" font-size="12" font-weight="bold" fill="var(--fg)">
-                { if p.detector == "phi" { format!("Registry · phi > {} · sweep {} s", sig3(p.phi_threshold), sig3(p.sweep_s)) } else { format!("Registry · TTL {} s · sweep {} s", sig3(p.ttl_s), sig3(p.sweep_s)) } }
+            <rect x={format!("{:.1}", regx - 160.0)} y={format!("{reg_y}")} width="320" height={format!("{reg_h}")} rx="6" fill="var(--bg)" stroke="var(--fg)" />
+            <text x={format!("{regx:.1}")} y={format!("{:.1}", reg_y + 20.0)} text-anchor="middle" font-size="14" font-weight="bold" fill="var(--fg)">
+                { if p.detector == "phi" { format!("Registry · phi > {} · sweep {} s", num(p.phi_threshold), num(p.sweep_s)) } else { format!("Registry · TTL {} s · sweep {} s", num(p.ttl_s), num(p.sweep_s)) } }
             </text>
-            <text x={format!("{regx:.1}")} y={format!("{:.1}", reg_y + 34.0)} text-anchor="middle" font-size="10" fill="var(--muted)">
+            <text x={format!("{regx:.1}")} y={format!("{:.1}", reg_y + 38.0)} text-anchor="middle" font-size="12" fill="var(--muted)">
                 { format!("{healthy} healthy · {unhealthy} unhealthy · {} absent", n - healthy - unhealthy) }
             </text>
             { for nodes }

@@ -736,6 +736,8 @@ pub struct Req {
 pub struct InstSnap {
     /// Really up.
     pub alive: bool,
+    /// Has started at least once (before that it is neither up nor crashed).
+    pub started: bool,
     /// What the registry says.
     pub view: View,
     /// Seconds since it last sent a heartbeat.
@@ -1228,6 +1230,7 @@ impl World {
                     let inst = &self.insts[i as usize];
                     InstSnap {
                         alive: inst.alive,
+                        started: inst.epoch > 0,
                         view: self.main.view(i),
                         since_sent: (t - inst.last_sent).min(1e9),
                         age: self.main.last_heartbeat(i).map(|h| t - h),
