@@ -973,7 +973,8 @@ impl World {
                         listed_dead += 1;
                     }
                 }
-                if inst.alive && v == View::Absent {
+                // up and registered once, yet absent: lost (not merely still registering)
+                if inst.alive && inst.reg_arrived && v == View::Absent {
                     invisible += 1;
                 }
             }
@@ -1385,7 +1386,7 @@ pub struct Report {
     pub fp_theory_per_instance_hour: f64,
     /// Live instances removed.
     pub live_removed: u32,
-    /// Instance-seconds that live instances spent absent from the registry.
+    /// Instance-seconds that live instances, once registered, spent absent from the registry.
     pub invisible_live_s: f64,
     /// Requests sent.
     pub requests: u64,
@@ -1718,6 +1719,7 @@ mod tests {
         let r = ServiceRegistry::run(&p, 3);
         assert_eq!(r.false_positives, 0);
         assert_eq!(r.live_removed, 0);
+        assert_eq!(r.invisible_live_s, 0.0);
         let d = &r.detect;
         assert!(d.n > 300, "{}", d.n);
         // TTL − h/2 + sweep/2 = 11 s; detection spans (TTL − h, TTL + sweep]
