@@ -320,7 +320,7 @@ fn system_svg(s: &Snapshot, p: &Params) -> Html {
         let (cx, cy) = cpos(q.client as usize);
         Some(html! {
             <line x1={format!("{cx:.1}")} y1={format!("{:.1}", cy - 12.0)} x2={format!("{x:.1}")} y2={format!("{:.1}", y + 16.0)}
-                stroke={if q.ok { "var(--c2)" } else { "var(--c4)" }} stroke-width="1.8" />
+                stroke={if q.ok { "var(--c2)" } else { "var(--c4)" }} stroke-width="1.8" stroke-opacity="0.6" />
         })
     });
     let nodes = s.instances.iter().enumerate().map(|(i, v)| {
