@@ -27,6 +27,7 @@ pub mod raft_election;
 pub mod rate_limiters;
 pub mod replication_lag;
 pub mod saga;
+pub mod service_registry;
 pub mod sharding_journey;
 pub mod state_strategies;
 pub mod thundering_herd;
@@ -60,6 +61,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("conflict-resolution", |ctx| html! { <conflict_resolution::View ctx={ctx} /> }),
     ("two-phase-commit", |ctx| html! { <two_phase_commit::View ctx={ctx} /> }),
     ("consistency-dial", |ctx| html! { <consistency_dial::View ctx={ctx} /> }),
+    ("service-registry", |ctx| html! { <service_registry::View ctx={ctx} /> }),
     ("saga", |ctx| html! { <saga::View ctx={ctx} /> }),
     ("anomaly-detection", |ctx| html! { <anomaly_detection::View ctx={ctx} /> }),
     ("pid-autoscaler", |ctx| html! { <pid_autoscaler::View ctx={ctx} /> }),

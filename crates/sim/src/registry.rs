@@ -258,7 +258,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 29,
         title: "Service registry",
         summary: "Heartbeats, TTLs and phi-accrual: detection time against false alarms.",
-        model: None,
+        model: Some(ModelEntry::of::<models::service_registry::ServiceRegistry>()),
     },
     Widget {
         slug: "saga",

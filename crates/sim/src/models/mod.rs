@@ -21,6 +21,7 @@ pub mod raft_election;
 pub mod rate_limiters;
 pub mod replication_lag;
 pub mod saga;
+pub mod service_registry;
 pub mod sharding_journey;
 pub mod state_strategies;
 pub mod thundering_herd;
