@@ -76,6 +76,10 @@ pub const TEST_PER_CLASS: usize = 200;
 pub const SAMPLES_PER_S: f64 = 1000.0;
 /// Seconds to send the model one way.
 pub const LINK_S: f64 = 0.05;
+/// Most pooled points the training loss is measured on each round (an evenly spaced sample,
+/// the same for every learner and round, when the pool is larger): it keeps the default run
+/// within a frame.
+pub const LOSS_SAMPLE: usize = 250;
 
 /// Data splits: `(value, label)`.
 pub const SPLITS: &[(&str, &str)] = &[
@@ -247,10 +251,15 @@ struct Point {
     c: u8,
 }
 
-/// Mean of class `c`.
+/// Mean of class `c`: on the circle of radius [`RADIUS`] at 90°, 210° and 330°.
 pub fn class_mean(c: usize) -> (f64, f64) {
-    let a = 2.0 * core::f64::consts::PI * c as f64 / CLASSES as f64 + core::f64::consts::FRAC_PI_2;
-    (RADIUS * libm::cos(a), RADIUS * libm::sin(a))
+    // cos 30° = √3/2, sin 30° = 1/2: exact enough, and no transcendental call per point
+    const H: f64 = 0.866_025_403_784_438_6;
+    match c % CLASSES {
+        0 => (0.0, RADIUS),
+        1 => (-RADIUS * H, -RADIUS * 0.5),
+        _ => (RADIUS * H, -RADIUS * 0.5),
+    }
 }
 
 fn normal_pair(rng: &mut Rng) -> (f64, f64) {
@@ -267,11 +276,15 @@ pub const SHORT: f64 = 0.7;
 /// See [`LONG`].
 pub const ANGLE: f64 = 0.5;
 
-fn draw_point(rng: &mut Rng, c: usize, spread: f64) -> Point {
+/// `(cos ANGLE, sin ANGLE)`, computed once per run.
+fn rotation() -> (f64, f64) {
+    (libm::cos(ANGLE), libm::sin(ANGLE))
+}
+
+fn draw_point(rng: &mut Rng, c: usize, spread: f64, (cs, sn): (f64, f64)) -> Point {
     let (mx, my) = class_mean(c);
     let (a, b) = normal_pair(rng);
     let (u, v) = (spread * LONG * a, spread * SHORT * b);
-    let (cs, sn) = (libm::cos(ANGLE), libm::sin(ANGLE));
     Point {
         x: mx + cs * u - sn * v,
         y: my + sn * u + cs * v,
@@ -281,10 +294,9 @@ fn draw_point(rng: &mut Rng, c: usize, spread: f64) -> Point {
 
 /// Squared Mahalanobis distance of `q` from the mean of class `c` under the shared noise: the
 /// Bayes rule (equal priors, equal covariances) picks the nearest class in this sense.
-fn mahalanobis2(q: &Point, c: usize, spread: f64) -> f64 {
+fn mahalanobis2(q: &Point, c: usize, spread: f64, (cs, sn): (f64, f64)) -> f64 {
     let (mx, my) = class_mean(c);
     let (dx, dy) = (q.x - mx, q.y - my);
-    let (cs, sn) = (libm::cos(ANGLE), libm::sin(ANGLE));
     let (u, v) = (cs * dx + sn * dy, -sn * dx + cs * dy);
     (u / (spread * LONG)).powi(2) + (v / (spread * SHORT)).powi(2)
 }
@@ -505,6 +517,9 @@ struct Federation {
     p: Params,
     nodes: Vec<Node>,
     pool: Vec<Point>,
+    /// The pooled points the training loss is measured on: all of them, or an evenly spaced
+    /// sample of at most [`LOSS_SAMPLE`] when there are more.
+    loss_pts: Vec<Point>,
     test: Vec<Point>,
     w_avg: Weights,
     w_sgd: Weights,
@@ -547,6 +562,7 @@ impl Federation {
             strag[i as usize] = true;
         }
         // data
+        let rot = rotation();
         let mut rd = Rng::derive(seed, "data");
         let mut nodes = Vec::with_capacity(k);
         for (i, &n) in sizes.iter().enumerate() {
@@ -568,7 +584,7 @@ impl Federation {
             let mut pts = Vec::with_capacity(n as usize);
             for (c, &cnt) in counts.iter().enumerate() {
                 for _ in 0..cnt {
-                    pts.push(draw_point(&mut rd, c, p.spread));
+                    pts.push(draw_point(&mut rd, c, p.spread, rot));
                 }
             }
             let speed = if strag[i] {
@@ -586,7 +602,12 @@ impl Federation {
         let pool: Vec<Point> = nodes.iter().flat_map(|n| n.pts.iter().copied()).collect();
         let mut rt = Rng::derive(seed, "test");
         let test = (0..CLASSES * TEST_PER_CLASS)
-            .map(|i| draw_point(&mut rt, i % CLASSES, p.spread))
+            .map(|i| draw_point(&mut rt, i % CLASSES, p.spread, rot))
+            .collect();
+        let loss_pts = pool
+            .iter()
+            .step_by(pool.len().div_ceil(LOSS_SAMPLE).max(1))
+            .copied()
             .collect();
         let mean_n = pool.len() as f64 / k as f64;
         let nominal_s = 2.0 * LINK_S + f64::from(p.local_epochs) * mean_n / SAMPLES_PER_S;
@@ -597,6 +618,7 @@ impl Federation {
             p,
             nodes,
             pool,
+            loss_pts,
             test,
             w_avg: [0.0; N_PARAMS],
             w_sgd: [0.0; N_PARAMS],
@@ -759,8 +781,8 @@ pub struct Report {
     pub per_round: u32,
     /// Training points over all nodes.
     pub total_samples: u32,
-    /// Train loss (mean cross-entropy on the pooled data) of FedAvg after each round; index 0
-    /// is the starting model.
+    /// Train loss (mean cross-entropy on the pooled data, or on an evenly spaced sample of
+    /// [`LOSS_SAMPLE`] of it) of FedAvg after each round; index 0 is the starting model.
     pub loss_fedavg: Vec<f64>,
     /// Train loss of FedSGD after each round.
     pub loss_fedsgd: Vec<f64>,
@@ -867,9 +889,9 @@ impl Model for FederatedLearning {
         let mut time_cum = vec![0.0];
         let mut grads = 0u64;
         let eval = |fed: &Federation, rep: &mut Report| {
-            rep.loss_fedavg.push(loss(&fed.w_avg, &fed.pool));
-            rep.loss_fedsgd.push(loss(&fed.w_sgd, &fed.pool));
-            rep.loss_central.push(loss(&fed.w_central, &fed.pool));
+            rep.loss_fedavg.push(loss(&fed.w_avg, &fed.loss_pts));
+            rep.loss_fedsgd.push(loss(&fed.w_sgd, &fed.loss_pts));
+            rep.loss_central.push(loss(&fed.w_central, &fed.loss_pts));
             rep.acc_fedavg.push(accuracy(&fed.w_avg, &fed.test));
             rep.acc_fedsgd.push(accuracy(&fed.w_sgd, &fed.test));
             rep.acc_central.push(accuracy(&fed.w_central, &fed.test));
@@ -897,11 +919,12 @@ impl Model for FederatedLearning {
             rep.late.push(st.late);
             rep.round_s.push(st.time_s);
         }
+        let rot = rotation();
         rep.best_acc = fed
             .test
             .iter()
             .filter(|q| {
-                let d = |c: usize| mahalanobis2(q, c, p.spread);
+                let d = |c: usize| mahalanobis2(q, c, p.spread, rot);
                 (0..CLASSES).all(|c| d(q.c as usize) <= d(c))
             })
             .count() as f64
