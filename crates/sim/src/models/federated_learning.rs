@@ -83,14 +83,14 @@ pub const LOSS_SAMPLE: usize = 250;
 
 /// Data splits: `(value, label)`.
 pub const SPLITS: &[(&str, &str)] = &[
-    ("iid", "IID: every node sees every class equally"),
-    ("skew", "Label skew: each node mostly one class"),
+    ("iid", "IID: fair samples"),
+    ("skew", "Label skew: mostly one class"),
 ];
 
 /// What the server does about slow nodes: `(value, label)`.
 pub const MODES: &[(&str, &str)] = &[
-    ("wait", "Wait for every sampled node"),
-    ("deadline", "Deadline: drop nodes that are late"),
+    ("wait", "Wait for all"),
+    ("deadline", "Deadline: drop late nodes"),
 ];
 
 /// One model: per class `c`, `[w_c1, w_c2, b_c]` at `3c..3c+3`.
