@@ -18,6 +18,7 @@ pub mod conflict_resolution;
 pub mod consistency_dial;
 pub mod consistent_hashing;
 pub mod datastore_picker;
+pub mod federated_learning;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod pid_autoscaler;
@@ -64,6 +65,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("service-registry", |ctx| html! { <service_registry::View ctx={ctx} /> }),
     ("saga", |ctx| html! { <saga::View ctx={ctx} /> }),
     ("anomaly-detection", |ctx| html! { <anomaly_detection::View ctx={ctx} /> }),
+    ("federated-learning", |ctx| html! { <federated_learning::View ctx={ctx} /> }),
     ("pid-autoscaler", |ctx| html! { <pid_autoscaler::View ctx={ctx} /> }),
 ];
 

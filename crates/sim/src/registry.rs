@@ -285,8 +285,8 @@ pub static WIDGETS: &[Widget] = &[
         slug: "federated-learning",
         page: 31,
         title: "Federated learning",
-        summary: "FedAvg rounds over edge nodes with skewed data and stragglers.",
-        model: None,
+        summary: "FedAvg rounds over edge nodes with skewed data, stragglers and dropouts, beside FedSGD and central training.",
+        model: Some(ModelEntry::of::<models::federated_learning::FederatedLearning>()),
     },
     Widget {
         slug: "pid-autoscaler",

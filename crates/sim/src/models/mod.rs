@@ -12,6 +12,7 @@ pub mod conflict_resolution;
 pub mod consistency_dial;
 pub mod consistent_hashing;
 pub mod datastore_picker;
+pub mod federated_learning;
 pub mod hot_shard;
 pub mod load_balancer;
 pub mod pid_autoscaler;
