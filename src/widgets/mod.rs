@@ -13,6 +13,7 @@ pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod cache;
+pub mod canary_mesh;
 pub mod cap_partition;
 pub mod conflict_resolution;
 pub mod consistency_dial;
@@ -57,6 +58,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("conflict-resolution", |ctx| html! { <conflict_resolution::View ctx={ctx} /> }),
     ("two-phase-commit", |ctx| html! { <two_phase_commit::View ctx={ctx} /> }),
     ("consistency-dial", |ctx| html! { <consistency_dial::View ctx={ctx} /> }),
+    ("canary-mesh", |ctx| html! { <canary_mesh::View ctx={ctx} /> }),
     ("anomaly-detection", |ctx| html! { <anomaly_detection::View ctx={ctx} /> }),
     ("pid-autoscaler", |ctx| html! { <pid_autoscaler::View ctx={ctx} /> }),
 ];
