@@ -123,7 +123,7 @@ fn marks(r: &Report) -> Vec<Mark> {
         .iter()
         .filter_map(|e| {
             let label = match e.kind.as_str() {
-                "bad" => "green bad",
+                "bad" => "bad",
                 "rollback" => "rollback",
                 "cp_down" => "CP down",
                 "cp_up" => "CP up",
@@ -309,7 +309,7 @@ fn mesh_svg(s: &Snapshot) -> Html {
             </g>
             <line x1="0" x2="560" y1="84" y2="84" stroke="var(--border)" stroke-dasharray="6 4" />
             <text x="4" y="79" font-size="11" fill="var(--muted)">{"control plane"}</text>
-            <text x="4" y="96" font-size="11" fill="var(--muted)">{"data plane (xDS below)"}</text>
+            <text x="4" y="98" font-size="11" fill="var(--muted)">{"data plane"}</text>
             { for s.proxies.iter().enumerate().map(|(i, pr)| {
                 let x = slot * i as f64 + (slot - bw) / 2.0;
                 let mx = x + bw / 2.0;
@@ -333,7 +333,6 @@ fn mesh_svg(s: &Snapshot) -> Html {
                     <text x={format!("{mx:.1}")} y={format!("{}", py + 36.0)} text-anchor="middle" font-size="12" fill="var(--muted)">{ format!("{}/{}", 100 - pr.green, pr.green) }</text>
                 </g> }
             }) }
-            <text x="4" y={format!("{}", py - 6.0)} font-size="11" fill="var(--muted)">{"proxies: version, blue/green %"}</text>
             <rect x={format!("{}", blue.0)} y={format!("{}", blue.1)} width={format!("{}", blue.2)} height={format!("{}", blue.3)} rx="6" fill="var(--c0)" fill-opacity="0.15" stroke="var(--c0)" stroke-width="1.5" />
             <text x={format!("{}", blue.0 + blue.2 / 2.0)} y={format!("{}", blue.1 + 25.0)} text-anchor="middle" font-size="13" fill="var(--fg)">{"service_blue (stable)"}</text>
             <rect x={format!("{}", green.0)} y={format!("{}", green.1)} width={format!("{}", green.2)} height={format!("{}", green.3)} rx="6" fill={if s.green_bad { "var(--c4)" } else { "var(--c2)" }} fill-opacity="0.15" stroke={if s.green_bad { "var(--c4)" } else { "var(--c2)" }} stroke-width="1.5" />

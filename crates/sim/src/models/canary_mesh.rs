@@ -519,11 +519,12 @@ pub struct TimeSeries {
     pub applied: Vec<f64>,
     /// Share of the interval's requests that went to green, percent.
     pub share: Vec<Option<f64>>,
-    /// Green's error rate over the analysis window, percent (what the analysis sees).
+    /// Green's error rate over the analysis window, percent (what the analysis sees; `None`
+    /// while the window holds fewer than `min_requests` green requests).
     pub green_err: Vec<Option<f64>>,
     /// Blue's error rate over the same window, percent.
     pub blue_err: Vec<Option<f64>>,
-    /// Green's p99 latency over the window, ms.
+    /// Green's p99 latency over the window, ms (`None` as for `green_err`).
     pub green_p99: Vec<Option<f64>>,
     /// Blue's p99 latency over the window, ms.
     pub blue_p99: Vec<Option<f64>>,
@@ -1051,11 +1052,19 @@ impl Mesh {
             s.share.push(
                 (self.cur.0 > 0).then(|| r(100.0 * self.cur.1 as f64 / self.cur.0 as f64, 100.0)),
             );
-            s.green_err
-                .push(self.win_green.error_rate().map(|x| r(x * 100.0, 1000.0)));
+            // green as the analysis sees it: only while it has enough requests to judge (after a
+            // rollback the window drains, and its last few requests say nothing)
+            let judged = self.win_green.req >= u64::from(self.p.min_requests);
+            s.green_err.push(
+                self.win_green
+                    .error_rate()
+                    .filter(|_| judged)
+                    .map(|x| r(x * 100.0, 1000.0)),
+            );
             s.blue_err
                 .push(self.win_blue.error_rate().map(|x| r(x * 100.0, 1000.0)));
-            s.green_p99.push(self.win_green.p99().map(|x| r(x, 10.0)));
+            s.green_p99
+                .push(self.win_green.p99().filter(|_| judged).map(|x| r(x, 10.0)));
             s.blue_p99.push(self.win_blue.p99().map(|x| r(x, 10.0)));
             self.cur = (0, 0);
             self.next_close += self.dt;
