@@ -290,26 +290,34 @@ fn LiveMesh(props: &LiveProps) -> Html {
 /// bottom; push arrows light up while a push is in flight and turn red when the control plane is
 /// down.
 fn mesh_svg(s: &Snapshot) -> Html {
-    let w = 560.0;
+    // narrow on purpose: the drawing stays legible when a phone scales it down
+    let w = 420.0;
     let n = s.proxies.len().max(1) as f64;
     let slot = w / n;
-    let bw = (slot - 8.0).min(96.0);
-    let (py, ph) = (118.0, 46.0);
+    let bw = (slot - 6.0).min(90.0);
+    let pf = if slot >= 60.0 {
+        14
+    } else if slot >= 45.0 {
+        12
+    } else {
+        10
+    };
+    let (py, ph) = (112.0, 48.0);
     let cx = w / 2.0;
     let cp_class = if s.cp_up { "cm-cp" } else { "cm-cp cm-down" };
-    let blue = (40.0, 245.0, 200.0, 40.0);
-    let green = (320.0, 245.0, 200.0, 40.0);
+    let blue = (10.0, 250.0, 190.0, 40.0);
+    let green = (220.0, 250.0, 190.0, 40.0);
     html! {
-        <svg class="drawing cm-mesh" viewBox="0 0 560 292" role="img"
+        <svg class="drawing cm-mesh" viewBox="0 0 420 296" role="img"
              aria-label={format!("Control plane {}, wanting v{} with green at {} %; {} proxies", if s.cp_up { "up" } else { "down" }, s.desired_version, s.desired_green, s.proxies.len())}>
             <g class={cp_class}>
-                <rect x={format!("{}", cx - 130.0)} y="6" width="260" height="54" rx="6" fill="var(--bg)" stroke={if s.cp_up { "var(--fg)" } else { "var(--c4)" }} stroke-width="1.5" />
-                <text x={format!("{cx}")} y="26" text-anchor="middle" font-size="14" font-weight="600" fill={if s.cp_up { "var(--fg)" } else { "var(--c4)" }}>{ if s.cp_up { "Control plane" } else { "Control plane — DOWN" } }</text>
-                <text x={format!("{cx}")} y="47" text-anchor="middle" font-size="13" fill="var(--muted)">{ format!("wants v{}: blue {} / green {}", s.desired_version, 100 - s.desired_green, s.desired_green) }</text>
+                <rect x={format!("{}", cx - 135.0)} y="4" width="270" height="58" rx="6" fill="var(--bg)" stroke={if s.cp_up { "var(--fg)" } else { "var(--c4)" }} stroke-width="1.5" />
+                <text x={format!("{cx}")} y="26" text-anchor="middle" font-size="16" font-weight="600" fill={if s.cp_up { "var(--fg)" } else { "var(--c4)" }}>{ if s.cp_up { "Control plane" } else { "Control plane — DOWN" } }</text>
+                <text x={format!("{cx}")} y="50" text-anchor="middle" font-size="14" fill="var(--muted)">{ format!("wants v{}: blue {} / green {}", s.desired_version, 100 - s.desired_green, s.desired_green) }</text>
             </g>
-            <line x1="0" x2="560" y1="84" y2="84" stroke="var(--border)" stroke-dasharray="6 4" />
-            <text x="4" y="79" font-size="11" fill="var(--muted)">{"control plane"}</text>
-            <text x="4" y="98" font-size="11" fill="var(--muted)">{"data plane"}</text>
+            <line x1="0" x2="420" y1="80" y2="80" stroke="var(--border)" stroke-dasharray="6 4" />
+            <text x="2" y="76" font-size="12" fill="var(--muted)">{"control"}</text>
+            <text x="2" y="94" font-size="12" fill="var(--muted)">{"data plane"}</text>
             { for s.proxies.iter().enumerate().map(|(i, pr)| {
                 let x = slot * i as f64 + (slot - bw) / 2.0;
                 let mx = x + bw / 2.0;
@@ -323,20 +331,20 @@ fn mesh_svg(s: &Snapshot) -> Html {
                 let gw = f64::from(pr.green);
                 let stale = pr.version < s.desired_version;
                 html! { <g>
-                    <line x1={format!("{cx}")} y1="60" x2={format!("{mx:.1}")} y2={format!("{py}")} stroke={stroke} stroke-dasharray={dash} stroke-width={width} />
+                    <line x1={format!("{cx}")} y1="62" x2={format!("{mx:.1}")} y2={format!("{py}")} stroke={stroke} stroke-dasharray={dash} stroke-width={width} />
                     <line x1={format!("{mx:.1}")} y1={format!("{}", py + ph)} x2={format!("{:.1}", blue.0 + blue.2 / 2.0)} y2={format!("{}", blue.1)} stroke="var(--c0)" stroke-opacity="0.7" stroke-width={format!("{:.1}", 0.4 + 4.0 * (100.0 - gw) / 100.0)} />
                     if pr.green > 0 {
                         <line x1={format!("{mx:.1}")} y1={format!("{}", py + ph)} x2={format!("{:.1}", green.0 + green.2 / 2.0)} y2={format!("{}", green.1)} stroke="var(--c2)" stroke-opacity="0.8" stroke-width={format!("{:.1}", 0.4 + 4.0 * gw / 100.0)} />
                     }
                     <rect x={format!("{x:.1}")} y={format!("{py}")} width={format!("{bw:.1}")} height={format!("{ph}")} rx="5" fill="var(--bg)" stroke={if stale { "var(--c1)" } else { "var(--fg)" }} stroke-width="1.2" />
-                    <text x={format!("{mx:.1}")} y={format!("{}", py + 19.0)} text-anchor="middle" font-size="12" font-weight="600" fill="var(--fg)">{ format!("v{}", pr.version) }</text>
-                    <text x={format!("{mx:.1}")} y={format!("{}", py + 36.0)} text-anchor="middle" font-size="12" fill="var(--muted)">{ format!("{}/{}", 100 - pr.green, pr.green) }</text>
+                    <text x={format!("{mx:.1}")} y={format!("{}", py + 20.0)} text-anchor="middle" font-size={pf.to_string()} font-weight="600" fill="var(--fg)">{ format!("v{}", pr.version) }</text>
+                    <text x={format!("{mx:.1}")} y={format!("{}", py + 39.0)} text-anchor="middle" font-size={pf.to_string()} fill="var(--muted)">{ format!("{}/{}", 100 - pr.green, pr.green) }</text>
                 </g> }
             }) }
             <rect x={format!("{}", blue.0)} y={format!("{}", blue.1)} width={format!("{}", blue.2)} height={format!("{}", blue.3)} rx="6" fill="var(--c0)" fill-opacity="0.15" stroke="var(--c0)" stroke-width="1.5" />
-            <text x={format!("{}", blue.0 + blue.2 / 2.0)} y={format!("{}", blue.1 + 25.0)} text-anchor="middle" font-size="13" fill="var(--fg)">{"service_blue (stable)"}</text>
+            <text x={format!("{}", blue.0 + blue.2 / 2.0)} y={format!("{}", blue.1 + 25.0)} text-anchor="middle" font-size="14" fill="var(--fg)">{"service_blue (stable)"}</text>
             <rect x={format!("{}", green.0)} y={format!("{}", green.1)} width={format!("{}", green.2)} height={format!("{}", green.3)} rx="6" fill={if s.green_bad { "var(--c4)" } else { "var(--c2)" }} fill-opacity="0.15" stroke={if s.green_bad { "var(--c4)" } else { "var(--c2)" }} stroke-width="1.5" />
-            <text x={format!("{}", green.0 + green.2 / 2.0)} y={format!("{}", green.1 + 25.0)} text-anchor="middle" font-size="13" fill="var(--fg)">{ if s.green_bad { "service_green — failing" } else { "service_green (canary)" } }</text>
+            <text x={format!("{}", green.0 + green.2 / 2.0)} y={format!("{}", green.1 + 25.0)} text-anchor="middle" font-size="14" fill="var(--fg)">{ if s.green_bad { "service_green — failing" } else { "service_green (canary)" } }</text>
         </svg>
     }
 }
