@@ -13,6 +13,7 @@ pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod cache;
+pub mod canary_mesh;
 pub mod cap_partition;
 pub mod conflict_resolution;
 pub mod consistency_dial;
@@ -64,6 +65,7 @@ pub static VIEWS: &[(&str, ViewFn)] = &[
     ("consistency-dial", |ctx| html! { <consistency_dial::View ctx={ctx} /> }),
     ("service-registry", |ctx| html! { <service_registry::View ctx={ctx} /> }),
     ("saga", |ctx| html! { <saga::View ctx={ctx} /> }),
+    ("canary-mesh", |ctx| html! { <canary_mesh::View ctx={ctx} /> }),
     ("anomaly-detection", |ctx| html! { <anomaly_detection::View ctx={ctx} /> }),
     ("federated-learning", |ctx| html! { <federated_learning::View ctx={ctx} /> }),
     ("pid-autoscaler", |ctx| html! { <pid_autoscaler::View ctx={ctx} /> }),

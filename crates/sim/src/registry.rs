@@ -272,7 +272,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 30,
         title: "Canary mesh",
         summary: "Weighted routes pushed to proxies; automatic rollback; control plane down.",
-        model: None,
+        model: Some(ModelEntry::of::<models::canary_mesh::CanaryMesh>()),
     },
     Widget {
         slug: "anomaly-detection",

@@ -7,6 +7,7 @@ pub mod autoscaling_calculator;
 pub mod autoscaling_strategies;
 pub mod backpressure_chain;
 pub mod cache;
+pub mod canary_mesh;
 pub mod cap_partition;
 pub mod conflict_resolution;
 pub mod consistency_dial;
