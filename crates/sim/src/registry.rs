@@ -65,6 +65,9 @@ pub struct Widget {
     pub title: &'static str,
     /// One line on what it shows.
     pub summary: &'static str,
+    /// The other pillars it crosses into beyond its own page's, each with the reason: the cells
+    /// of the pillar map's interaction matrix it appears in (our judgement; may be empty).
+    pub crosses: &'static [(Pillar, &'static str)],
     /// The model, or `None` while the widget is planned but not built.
     pub model: Option<ModelEntry>,
 }
@@ -99,6 +102,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 21,
         title: "Pillar map",
         summary: "Axioms, pillars and where they meet: the house, the interaction matrix and the timeline, linked to every widget.",
+        crosses: &[],
         model: Some(ModelEntry::of::<models::pillar_map::PillarMap>()),
     },
     Widget {
@@ -107,6 +111,7 @@ pub static WIDGETS: &[Widget] = &[
         title: "Autoscaling calculator",
         summary:
             "⌈λ·S/U⌉ instances, judged as an M/M/c queue: wait probability, p99 latency, simulated.",
+        crosses: &[],
         model: Some(ModelEntry::of::<
             models::autoscaling_calculator::AutoscalingCalculator,
         >()),
@@ -116,6 +121,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 22,
         title: "Load balancer",
         summary: "Seven dispatch strategies on the same seeded traffic, measured against one shared queue; balls into bins.",
+        crosses: &[],
         model: Some(ModelEntry::of::<models::load_balancer::LoadBalancer>()),
     },
     Widget {
@@ -123,6 +129,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 22,
         title: "Hot shard",
         summary: "Zipf-popular keys on mod-N, virtual shards and a ring; the celebrity key and splitting it.",
+        crosses: &[(Pillar::State, "popular keys pile onto the shard that holds them")],
         model: Some(ModelEntry::of::<models::hot_shard::HotShard>()),
     },
     Widget {
@@ -130,6 +137,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 22,
         title: "Thundering herd",
         summary: "Cold caches starting at once, and the fixes that flatten the database peak.",
+        crosses: &[(Pillar::State, "cold caches send every miss to the database at once")],
         model: Some(ModelEntry::of::<models::thundering_herd::ThunderingHerd>()),
     },
     Widget {
@@ -137,6 +145,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 23,
         title: "Rate limiters",
         summary: "Token bucket, fixed window, sliding log and sliding-window counter on one seeded trace: 429 rates and the most each admits in any window.",
+        crosses: &[(Pillar::Control, "an admission policy that operators set and tune")],
         model: Some(ModelEntry::of::<models::rate_limiters::RateLimiters>()),
     },
     Widget {
@@ -144,6 +153,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 23,
         title: "Adaptive concurrency",
         summary: "AIMD, Gradient2 and Vegas limiters finding a capacity that moves.",
+        crosses: &[(Pillar::Intelligence, "limits learnt from latency feedback")],
         model: Some(ModelEntry::of::<models::adaptive_concurrency::AdaptiveConcurrency>()),
     },
     Widget {
@@ -151,6 +161,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 23,
         title: "Back-pressure chain",
         summary: "Bounded queues, timeouts and shedding along a user → gateway → A → B → database chain: where goodput collapses and where back-pressure saves it.",
+        crosses: &[(Pillar::Control, "timeouts and shedding as flow control along a chain")],
         model: Some(ModelEntry::of::<models::backpressure_chain::BackpressureChain>()),
     },
     Widget {
@@ -158,6 +169,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 23,
         title: "Autoscaling strategies",
         summary: "Reactive, scheduled and predictive scaling over a seeded day with a flash crowd: instance-hours against requests over the latency SLO.",
+        crosses: &[(Pillar::Intelligence, "predictive scaling learns the daily pattern")],
         model: Some(ModelEntry::of::<models::autoscaling_strategies::AutoscalingStrategies>()),
     },
     Widget {
@@ -165,6 +177,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 24,
         title: "Work stealing",
         summary: "Idle workers take queued tasks from busy ones: the book's 16∶4∶2∶0 step by step, then any mix of workers, task sizes, skew, policy and steal cost, judged against the lower bound.",
+        crosses: &[],
         model: Some(ModelEntry::of::<models::work_stealing::WorkStealing>()),
     },
     Widget {
@@ -172,6 +185,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 25,
         title: "Consistent hashing",
         summary: "Nodes and virtual nodes on a ring; how many keys move when a node comes or goes.",
+        crosses: &[(Pillar::Work, "where a key lands is where its requests go")],
         model: Some(ModelEntry::of::<
             models::consistent_hashing::ConsistentHashing,
         >()),
@@ -181,6 +195,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 25,
         title: "State strategies",
         summary: "Partitioning, replication and caching on one workload, through a node failure and a network partition (CP or AP).",
+        crosses: &[(Pillar::Truth, "a partition forces the choice between CP and AP")],
         model: Some(ModelEntry::of::<models::state_strategies::StateStrategies>()),
     },
     Widget {
@@ -188,6 +203,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 25,
         title: "Replication lag",
         summary: "Stale reads and read-your-writes violations from asynchronous replicas, and what each fix costs.",
+        crosses: &[(Pillar::Truth, "stale reads and read-your-writes are consistency guarantees")],
         model: Some(ModelEntry::of::<models::replication_lag::ReplicationLag>()),
     },
     Widget {
@@ -195,6 +211,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 25,
         title: "Cache",
         summary: "LRU, LFU and TTL caches on a Zipf workload: hit ratio against size beside theory, latency saved, stale reads.",
+        crosses: &[(Pillar::Work, "hits save request latency"), (Pillar::Truth, "a TTL cache serves stale values"),],
         model: Some(ModelEntry::of::<models::cache::CacheModel>()),
     },
     Widget {
@@ -202,6 +219,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 25,
         title: "A sharding journey",
         summary: "One database to eventual consistency, stage by stage: hot shards, keys moved, joins lost, stale reads.",
+        crosses: &[(Pillar::Work, "hot shards take the load"), (Pillar::Truth, "each stage gives up some consistency"),],
         model: Some(ModelEntry::of::<models::sharding_journey::ShardingJourney>()),
     },
     Widget {
@@ -209,6 +227,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 26,
         title: "Data store picker",
         summary: "From access pattern to store, with the reasons, the book's matrices and its e-commerce map.",
+        crosses: &[],
         model: Some(ModelEntry::of::<models::datastore_picker::DatastorePicker>()),
     },
     Widget {
@@ -216,6 +235,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 27,
         title: "Raft election",
         summary: "Terms, votes and heartbeats: crash, cut or time out servers as it runs, and time a thousand elections.",
+        crosses: &[(Pillar::Control, "the leader a control plane (etcd, ZooKeeper) runs on")],
         model: Some(ModelEntry::of::<models::raft_election::RaftElection>()),
     },
     Widget {
@@ -223,6 +243,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 27,
         title: "Quorums",
         summary: "N, W, R: when reads see the last write, how stale they get, and what fails.",
+        crosses: &[(Pillar::State, "N replicas of the data, W to write and R to read")],
         model: Some(ModelEntry::of::<models::quorum::Quorum>()),
     },
     Widget {
@@ -230,6 +251,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 27,
         title: "CAP under partition",
         summary: "Cut the cluster: CP refuses, AP diverges, healing reconciles.",
+        crosses: &[(Pillar::State, "replicas that diverge while cut off")],
         model: Some(ModelEntry::of::<models::cap_partition::CapPartition>()),
     },
     Widget {
@@ -237,6 +259,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 27,
         title: "Conflict resolution",
         summary: "Last-write-wins, vector clocks and CRDTs on the same concurrent cart and like counter: lost updates, siblings, convergence.",
+        crosses: &[(Pillar::State, "replicated carts and counters that must merge")],
         model: Some(ModelEntry::of::<models::conflict_resolution::ConflictResolution>()),
     },
     Widget {
@@ -244,6 +267,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 27,
         title: "Two-phase commit",
         summary: "A coordinator crash after prepare: 2PC participants block holding locks; Paxos Commit finishes without it.",
+        crosses: &[(Pillar::State, "locks held on participants' data"), (Pillar::Control, "a coordinator orchestrates the commit"),],
         model: Some(ModelEntry::of::<models::two_phase_commit::TwoPhaseCommit>()),
     },
     Widget {
@@ -251,6 +275,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 28,
         title: "Consistency dial",
         summary: "Turn from linearizable to eventual on a 3-replica store; a checker judges every history.",
+        crosses: &[(Pillar::State, "a 3-replica store read at each level")],
         model: Some(ModelEntry::of::<models::consistency_dial::ConsistencyDial>()),
     },
     Widget {
@@ -258,6 +283,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 29,
         title: "Service registry",
         summary: "Heartbeats, TTLs and phi-accrual: detection time against false alarms.",
+        crosses: &[(Pillar::Truth, "agreeing on who is alive from heartbeats")],
         model: Some(ModelEntry::of::<models::service_registry::ServiceRegistry>()),
     },
     Widget {
@@ -265,6 +291,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 29,
         title: "Saga",
         summary: "One order run as orchestration and as choreography: fail any step, watch the compensations, count messages and log lines.",
+        crosses: &[(Pillar::Truth, "compensations instead of an atomic commit")],
         model: Some(ModelEntry::of::<models::saga::Saga>()),
     },
     Widget {
@@ -272,6 +299,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 30,
         title: "Canary mesh",
         summary: "Weighted routes pushed to proxies; automatic rollback; control plane down.",
+        crosses: &[(Pillar::Work, "weighted routes split live traffic"), (Pillar::Intelligence, "rollback decided from measured errors"),],
         model: Some(ModelEntry::of::<models::canary_mesh::CanaryMesh>()),
     },
     Widget {
@@ -279,6 +307,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 31,
         title: "Anomaly detection",
         summary: "Thresholds, EWMA and Holt-Winters on a seasonal metric with injected faults.",
+        crosses: &[(Pillar::Control, "alerts that operators act on")],
         model: Some(ModelEntry::of::<models::anomaly_detection::AnomalyDetection>()),
     },
     Widget {
@@ -286,6 +315,7 @@ pub static WIDGETS: &[Widget] = &[
         page: 31,
         title: "Federated learning",
         summary: "FedAvg rounds over edge nodes with skewed data, stragglers and dropouts, beside FedSGD and central training.",
+        crosses: &[(Pillar::Work, "training spread over edge nodes"), (Pillar::State, "the data stays where it was made"),],
         model: Some(ModelEntry::of::<models::federated_learning::FederatedLearning>()),
     },
     Widget {
@@ -294,6 +324,7 @@ pub static WIDGETS: &[Widget] = &[
         title: "PID autoscaler",
         summary:
             "Kp, Ki, Kd against start-up delay and noise; the book's controller beside a fixed one.",
+        crosses: &[(Pillar::Work, "the loop scales the instances serving work")],
         model: Some(ModelEntry::of::<models::pid_autoscaler::PidAutoscaler>()),
     },
 ];

@@ -6,9 +6,9 @@
 //! What lives here, in our own words: the eight constraint labels the page's diagram hangs under
 //! the pillars, which pillar lists which label, the page's five interaction lines, its seven
 //! decades and its house. What is *derived*, never repeated: pages, titles, routes and whether a
-//! widget is built all come from [`crate::registry`]. The one judgement this file adds is
-//! [`TAGS`]: for every widget in the registry, which other pillars it crosses into beyond the
-//! pillar of its own page, with a one-line reason. From that the report builds the 5 × 5
+//! widget is built all come from [`crate::registry`], as does the one judgement the map needs
+//! from each widget: `Widget::crosses`, the other pillars it crosses into beyond the pillar of
+//! its own page, each with a one-line reason. From that the report builds the 5 × 5
 //! interaction matrix (a cell counts the widgets that touch both pillars) and measures the page's
 //! three checks — completeness, minimality, orthogonality — on our data.
 //!
@@ -307,159 +307,9 @@ pub static TIMELINE: &[EraFacts] = &[
     },
 ];
 
-/// For every widget slug of the registry: the pillars it crosses into beyond its own page's
-/// pillar, each with the reason. Our judgement, from each widget's summary and page.
-pub static TAGS: &[(&str, &[(Pillar, &str)])] = &[
-    ("pillar-map", &[]),
-    ("autoscaling-calculator", &[]),
-    ("load-balancer", &[]),
-    (
-        "hot-shard",
-        &[(
-            Pillar::State,
-            "popular keys pile onto the shard that holds them",
-        )],
-    ),
-    (
-        "thundering-herd",
-        &[(
-            Pillar::State,
-            "cold caches send every miss to the database at once",
-        )],
-    ),
-    (
-        "rate-limiters",
-        &[(
-            Pillar::Control,
-            "an admission policy that operators set and tune",
-        )],
-    ),
-    (
-        "adaptive-concurrency",
-        &[(Pillar::Intelligence, "limits learnt from latency feedback")],
-    ),
-    (
-        "backpressure-chain",
-        &[(
-            Pillar::Control,
-            "timeouts and shedding as flow control along a chain",
-        )],
-    ),
-    (
-        "autoscaling-strategies",
-        &[(
-            Pillar::Intelligence,
-            "predictive scaling learns the daily pattern",
-        )],
-    ),
-    ("work-stealing", &[]),
-    (
-        "consistent-hashing",
-        &[(Pillar::Work, "where a key lands is where its requests go")],
-    ),
-    (
-        "state-strategies",
-        &[(
-            Pillar::Truth,
-            "a partition forces the choice between CP and AP",
-        )],
-    ),
-    (
-        "replication-lag",
-        &[(
-            Pillar::Truth,
-            "stale reads and read-your-writes are consistency guarantees",
-        )],
-    ),
-    (
-        "cache",
-        &[
-            (Pillar::Work, "hits save request latency"),
-            (Pillar::Truth, "a TTL cache serves stale values"),
-        ],
-    ),
-    (
-        "sharding-journey",
-        &[
-            (Pillar::Work, "hot shards take the load"),
-            (Pillar::Truth, "each stage gives up some consistency"),
-        ],
-    ),
-    ("datastore-picker", &[]),
-    (
-        "raft-election",
-        &[(
-            Pillar::Control,
-            "the leader a control plane (etcd, ZooKeeper) runs on",
-        )],
-    ),
-    (
-        "quorum",
-        &[(
-            Pillar::State,
-            "N replicas of the data, W to write and R to read",
-        )],
-    ),
-    (
-        "cap-partition",
-        &[(Pillar::State, "replicas that diverge while cut off")],
-    ),
-    (
-        "conflict-resolution",
-        &[(
-            Pillar::State,
-            "replicated carts and counters that must merge",
-        )],
-    ),
-    (
-        "two-phase-commit",
-        &[
-            (Pillar::State, "locks held on participants' data"),
-            (Pillar::Control, "a coordinator orchestrates the commit"),
-        ],
-    ),
-    (
-        "consistency-dial",
-        &[(Pillar::State, "a 3-replica store read at each level")],
-    ),
-    (
-        "service-registry",
-        &[(Pillar::Truth, "agreeing on who is alive from heartbeats")],
-    ),
-    (
-        "saga",
-        &[(Pillar::Truth, "compensations instead of an atomic commit")],
-    ),
-    (
-        "canary-mesh",
-        &[
-            (Pillar::Work, "weighted routes split live traffic"),
-            (
-                Pillar::Intelligence,
-                "rollback decided from measured errors",
-            ),
-        ],
-    ),
-    (
-        "anomaly-detection",
-        &[(Pillar::Control, "alerts that operators act on")],
-    ),
-    (
-        "federated-learning",
-        &[
-            (Pillar::Work, "training spread over edge nodes"),
-            (Pillar::State, "the data stays where it was made"),
-        ],
-    ),
-    (
-        "pid-autoscaler",
-        &[(Pillar::Work, "the loop scales the instances serving work")],
-    ),
-];
-
-/// The crossings of a slug, if it is tagged.
+/// The crossings of a slug (from its registry line), if the slug is registered.
 pub fn tags_of(slug: &str) -> Option<&'static [(Pillar, &'static str)]> {
-    TAGS.iter().find(|(s, _)| *s == slug).map(|(_, t)| *t)
+    registry::widget(slug).map(|w| w.crosses)
 }
 
 /// The pillar of a widget's own page.
@@ -931,12 +781,6 @@ impl Model for PillarMap {
         let widgets: Vec<WidgetInfo> = registry::WIDGETS
             .iter()
             .map(|w| {
-                if tags_of(w.slug).is_none() {
-                    notes.push(format!(
-                        "“{}” is in the registry but not yet placed on the map; it counts under its page's pillar only.",
-                        w.title
-                    ));
-                }
                 let t = touches(w);
                 WidgetInfo {
                     slug: w.slug.into(),
@@ -1245,14 +1089,12 @@ mod tests {
     }
 
     #[test]
-    fn every_registry_widget_is_tagged_and_every_tag_is_a_widget() {
-        let slugs: BTreeSet<&str> = registry::WIDGETS.iter().map(|w| w.slug).collect();
-        let tagged: BTreeSet<&str> = TAGS.iter().map(|(s, _)| *s).collect();
-        assert_eq!(tagged.len(), TAGS.len(), "a slug is tagged twice");
-        assert_eq!(slugs, tagged);
-        for (slug, tags) in TAGS {
-            let w = registry::widget(slug).unwrap();
-            for (pl, why) in *tags {
+    fn every_crossing_is_another_real_pillar_with_a_reason() {
+        for w in registry::WIDGETS {
+            let slug = w.slug;
+            let mut seen = BTreeSet::new();
+            for (pl, why) in w.crosses {
+                assert!(seen.insert(pl.name()), "{slug}: crosses into {pl:?} twice");
                 assert!(FIVE.contains(pl), "{slug}: crosses into the overview");
                 assert_ne!(*pl, home_of(w), "{slug}: crosses into its own pillar");
                 assert!(!why.is_empty(), "{slug}: a crossing without a reason");
