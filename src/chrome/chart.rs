@@ -342,6 +342,12 @@ pub fn draw(
         }
         .map_err(|e| e.to_string())?;
     }
+    // a mark's label that would run into the previous one's drops a line ("bad", "rollback"
+    // four seconds apart must both be readable)
+    let plot_h = f64::from(chart.plotting_area().dim_in_pixel().1.max(1));
+    let line = (y1 - y0) * f64::from(px(13.0)) / plot_h;
+    let mut prev_end = f64::NEG_INFINITY;
+    let mut level = 0u8;
     for m in &spec.marks {
         let x = tx(m.x, xl);
         chart
@@ -352,10 +358,17 @@ pub fn draw(
                 pal.fg.mix(0.6).stroke_width(px(1.0)),
             ))
             .map_err(|e| e.to_string())?;
+        let at = f64::from(chart.backend_coord(&(x, y1)).0);
+        level = if at < prev_end + f64::from(px(4.0)) && level < 2 {
+            level + 1
+        } else {
+            0
+        };
+        prev_end = at + m.label.chars().count() as f64 * f64::from(px(6.5));
         chart
             .draw_series(std::iter::once(Text::new(
                 m.label.clone(),
-                (x, y1),
+                (x, y1 - f64::from(level) * line),
                 font(11.0),
             )))
             .map_err(|e| e.to_string())?;
