@@ -129,8 +129,6 @@ pub struct PillarFacts {
     pub house_part: &'static str,
     /// What that part does, in our words.
     pub house_role: &'static str,
-    /// The summary's takeaway for it, paraphrased.
-    pub insight: &'static str,
 }
 
 const ALL_AXIOMS: &[&str] = &[
@@ -155,7 +153,6 @@ pub static PILLARS: &[PillarFacts] = &[
         aspect: "Request handling",
         house_part: "rooms",
         house_role: "a living space: where requests are served",
-        insight: "Stateless work scales out; stateful work has to coordinate.",
     },
     PillarFacts {
         pillar: Pillar::State,
@@ -166,7 +163,6 @@ pub static PILLARS: &[PillarFacts] = &[
         aspect: "Data persistence",
         house_part: "rooms",
         house_role: "a living space: where the data is kept",
-        insight: "Under a partition, consistency and availability cannot both be had.",
     },
     PillarFacts {
         pillar: Pillar::Truth,
@@ -177,7 +173,6 @@ pub static PILLARS: &[PillarFacts] = &[
         aspect: "Consistency",
         house_part: "foundation",
         house_role: "the foundation: everything above stands on agreed facts",
-        insight: "Agreement always costs something; quorums let you choose how much.",
     },
     PillarFacts {
         pillar: Pillar::Control,
@@ -188,7 +183,6 @@ pub static PILLARS: &[PillarFacts] = &[
         aspect: "Operations",
         house_part: "walls",
         house_role: "the walls: hold the structure up and in shape",
-        insight: "Keep the control plane apart from the data plane.",
     },
     PillarFacts {
         pillar: Pillar::Intelligence,
@@ -199,7 +193,6 @@ pub static PILLARS: &[PillarFacts] = &[
         aspect: "Adaptation",
         house_part: "roof",
         house_role: "the roof: protects the house and adapts to the weather",
-        insight: "Feedback is what adapts; a simple PID loop often beats a clever model.",
     },
 ];
 
@@ -519,7 +512,7 @@ pub struct PillarInfo {
     pub house_part: String,
     /// What that part does.
     pub house_role: String,
-    /// The summary's takeaway, paraphrased.
+    /// The summary page's takeaway for this pillar: its insight and rule of thumb.
     pub insight: String,
     /// Its pages.
     pub pages: Vec<PageLink>,
@@ -684,6 +677,16 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
+/// The summary page's takeaway for a pillar (its insight and its rule of thumb), from the one
+/// list the summary page measures ([`crate::summary::TAKEAWAYS`]).
+fn takeaway(p: Pillar) -> String {
+    crate::summary::TAKEAWAYS
+        .iter()
+        .find(|t| t.pillar == p)
+        .map(|t| format!("{} {}", t.insight, t.remember))
+        .unwrap_or_default()
+}
+
 /// Indices into [`INTERACTIONS`] of the page's lines for a pair of pillars (`a == b` gives none).
 pub fn cell_note_ids(a: Pillar, b: Pillar) -> Vec<u32> {
     if a == b {
@@ -816,7 +819,7 @@ impl Model for PillarMap {
                     aspect: f.aspect.into(),
                     house_part: f.house_part.into(),
                     house_role: f.house_role.into(),
-                    insight: f.insight.into(),
+                    insight: takeaway(f.pillar),
                     pages: registry::PAGES
                         .iter()
                         .filter(|pg| pg.pillar == f.pillar)
