@@ -113,7 +113,7 @@ fn row(t: &'static Takeaway, outs: &[Output]) -> Html {
     let measured = match (&finding, failed) {
         (Some(f), _) => html! {
             <>
-                <p class="tk-verdict"><span class={classes!("tk-badge", format!("tk-{}", verdict_class(f.verdict)))}>{ f.verdict.label() }</span></p>
+                <p class="tk-verdict"><span class={classes!("tk-badge", format!("tk-{}", f.verdict.key()))}>{ f.verdict.label() }</span></p>
                 <p class="tk-finding" data-finding={pillar.to_lowercase()}>{ &f.text }</p>
             </>
         },
@@ -137,16 +137,6 @@ fn row(t: &'static Takeaway, outs: &[Output]) -> Html {
                 { for t.demos.iter().map(|d| widget_link(d.slug, Some(d))) }
             </ul>
         </li>
-    }
-}
-
-fn verdict_class(v: sim::summary::Verdict) -> &'static str {
-    use sim::summary::Verdict::*;
-    match v {
-        Holds => "holds",
-        Qualified => "qualified",
-        Fails => "fails",
-        Partly => "partly",
     }
 }
 

@@ -289,20 +289,17 @@ fn house(r: &Report, set: &Set) -> Html {
                     <text transform="translate(46 172) rotate(-90)" text-anchor="middle" class="pm-t">{ title(control) }</text>
                     <text transform="translate(322 172) rotate(-90)" text-anchor="middle" class="pm-s">{"walls: hold it up"}</text>
                 </> }) }
-            { part(work,
-                html! { <rect class="pm-shape" x="68" y="116" width="110" height="112" rx="3" /> },
-                html! { <>
-                    <text x="123" y="160" text-anchor="middle" class="pm-t">{ title(work) }</text>
-                    <text x="123" y="177" text-anchor="middle" class="pm-s">{"a living space"}</text>
-                    <text x="123" y="193" text-anchor="middle" class="pm-s">{ count(work) }</text>
-                </> }) }
-            { part(state,
-                html! { <rect class="pm-shape" x="182" y="116" width="110" height="112" rx="3" /> },
-                html! { <>
-                    <text x="237" y="160" text-anchor="middle" class="pm-t">{ title(state) }</text>
-                    <text x="237" y="177" text-anchor="middle" class="pm-s">{"a living space"}</text>
-                    <text x="237" y="193" text-anchor="middle" class="pm-s">{ count(state) }</text>
-                </> }) }
+            // the two rooms, side by side
+            { for [(work, 68), (state, 182)].into_iter().map(|(p, x)| {
+                let mid = (x + 55).to_string();
+                part(p,
+                    html! { <rect class="pm-shape" x={x.to_string()} y="116" width="110" height="112" rx="3" /> },
+                    html! { <>
+                        <text x={mid.clone()} y="160" text-anchor="middle" class="pm-t">{ title(p) }</text>
+                        <text x={mid.clone()} y="177" text-anchor="middle" class="pm-s">{"a living space"}</text>
+                        <text x={mid} y="193" text-anchor="middle" class="pm-s">{ count(p) }</text>
+                    </> })
+            }) }
             { part(truth,
                 html! { <rect class="pm-shape" x="8" y="234" width="344" height="50" rx="3" /> },
                 html! { <>

@@ -74,6 +74,16 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Its name in the JSON (`"holds"`, `"qualified"`, …), also the badge's style class.
+    pub fn key(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Qualified => "qualified",
+            Verdict::Fails => "fails",
+            Verdict::Partly => "partly",
+        }
+    }
+
     /// Short label for a badge.
     pub fn label(self) -> &'static str {
         match self {
@@ -693,6 +703,18 @@ mod tests {
             });
         let rows: Vec<Pillar> = TAKEAWAYS.iter().map(|t| t.pillar).collect();
         assert_eq!(rows, order);
+    }
+
+    #[test]
+    fn verdict_key_is_its_json_name() {
+        for v in [
+            Verdict::Holds,
+            Verdict::Qualified,
+            Verdict::Fails,
+            Verdict::Partly,
+        ] {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.key());
+        }
     }
 
     #[test]

@@ -554,17 +554,23 @@ pub struct BookExample {
     pub host1_unhealthy_at_s: f64,
 }
 
+/// The registry of the book's usage example: TTL 10 s, removal at 3 × TTL, the book's heartbeat
+/// (no re-registration), heartbeats every 3 s.
+fn book_config() -> RegistryConfig {
+    RegistryConfig {
+        ttl_s: 10.0,
+        remove_multiple: 3.0,
+        reregister: false,
+        nominal_interval_s: 3.0,
+        window: 100,
+        min_std_s: 0.1,
+    }
+}
+
 /// Replay the book's example (see [`BookExample`]).
 pub fn book_example() -> BookExample {
     let run = |host1_keeps: bool| {
-        let cfg = RegistryConfig {
-            ttl_s: 10.0,
-            remove_multiple: 3.0,
-            reregister: false,
-            nominal_interval_s: 3.0,
-            window: 100,
-            min_std_s: 0.1,
-        };
+        let cfg = book_config();
         let mut r = Registry::new(Rule::Ttl(10.0), cfg, 2);
         r.register(0.0, 0);
         r.register(0.0, 1);
@@ -1635,14 +1641,7 @@ mod tests {
 
     #[test]
     fn books_heartbeat_ignores_removed_instances_and_the_fix_re_registers() {
-        let cfg = RegistryConfig {
-            ttl_s: 10.0,
-            remove_multiple: 3.0,
-            reregister: false,
-            nominal_interval_s: 3.0,
-            window: 100,
-            min_std_s: 0.1,
-        };
+        let cfg = book_config();
         let mut r = Registry::new(Rule::Ttl(10.0), cfg, 1);
         r.register(0.0, 0);
         let mut out = Vec::new();
