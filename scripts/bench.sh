@@ -7,26 +7,32 @@ source scripts/env.sh
 trunk build --release >/dev/null
 cargo build --release -p sim --bin pillars-sim --quiet
 
-echo "release transfer sizes (dist/, as served; brotli -q 11, gzip -9)"
-total_raw=0; total_gz=0; total_br=0
-printf '  %-44s %10s %10s %10s\n' file raw gzip brotli
-for f in dist/*.wasm dist/*.js dist/*.css dist/*.html; do
-  raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c); br=$(brotli -q 11 -c "$f" | wc -c)
-  total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz)); total_br=$((total_br + br))
-  printf '  %-44s %10d %10d %10d\n' "$(basename "$f")" "$raw" "$gz" "$br"
-done
-printf '  %-44s %10d %10d %10d   (target ≤ 250 KiB = 256000 brotli)\n' TOTAL "$total_raw" "$total_gz" "$total_br"
+echo "release transfer sizes (dist/, as served, per address: the shared files plus one page's bundle)"
+python3 scripts/sizes.py dist
 echo
 
-# where the wasm bytes go: twiggy on the same code with its names kept (Trunk's wasm-opt strips them)
+# where the wasm bytes go: twiggy on the name-carrying cargo output of the largest page bundle
+# and of the summary's (Trunk's and our wasm-opt strip the names)
 command -v twiggy >/dev/null || cargo install twiggy --locked --quiet
-names=$(mktemp -d)
-wasm-bindgen --target web --out-dir "$names" target/wasm32-unknown-unknown/release/pillars-lab.wasm
-twiggy top -n 1000000 -f csv "$names/pillars-lab_bg.wasm" > "$names/top.csv"
-echo "where the wasm bytes go (code of a name-carrying build of the same source)"
-python3 scripts/size_breakdown.py "$names/top.csv" "$(brotli -q 11 -c dist/*.wasm | wc -c)"
-rm -rf "$names"
-echo
+for key in $(python3 - <<'PY'
+import os, re, subprocess
+sizes = {}
+for f in os.listdir("dist"):
+    m = re.fullmatch(r"pillars-lab-(\d+)-[0-9a-f]+_bg\.wasm", f)
+    if m:
+        sizes[m.group(1)] = os.path.getsize(os.path.join("dist", f))
+print(max(sizes, key=sizes.get), "summary")
+PY
+); do
+  names=$(mktemp -d)
+  wasm-bindgen --target web --out-dir "$names" --out-name b "target/bundles/$key.wasm"
+  twiggy top -n 1000000 -f csv "$names/b_bg.wasm" > "$names/top.csv"
+  shipped=$(ls dist/pillars-lab-"$key"-*_bg.wasm)
+  echo "where the wasm bytes go: bundle $key (code of a name-carrying build of the same source)"
+  python3 scripts/size_breakdown.py "$names/top.csv" "$(brotli -q 11 -c "$shipped" | wc -c)"
+  rm -rf "$names"
+  echo
+done
 
 port=8093
 python3 scripts/serve_dist.py --port $port >/dev/null 2>&1 &

@@ -19,10 +19,10 @@ for r in rows:
     name, size = r["Name"], int(r["ShallowSize"])
     if "function names" in name or name.startswith("custom section"):
         continue  # the shipped file carries no names
-    m = re.search(r"pillars_lab::widgets::(\w+)|sim::models::(\w+)", name)
+    m = re.search(r"pillars_lab::widgets::(?!not_here)(\w+)|sim::models::(\w+)", name)
     if m:
         groups["widget " + (m.group(1) or m.group(2)).replace("_", "-")] += size
-    elif "pillars_lab::" in name or "worker_handle" in name:
+    elif "pillars_lab::" in name or "worker_handle" in name or "not_here" in name:
         groups["app: chrome, pages, shell"] += size
     elif re.match(r"^<?(&mut )?sim::", name):
         groups["core: registry, params, rng, stats"] += size

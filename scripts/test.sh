@@ -18,6 +18,10 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --quiet -p sim --all-targets -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown -p pillars-lab --bins --lib --tests -- -D warnings
+# the release bundles' two kinds of feature set: one page's code, and every model without views
+for features in page-21 summary; do
+  cargo clippy --quiet --target wasm32-unknown-unknown -p pillars-lab --bins --lib --no-default-features --features "$features" -- -D warnings
+done
 
 step "core: unit, property and doc tests (host)"
 cargo test -p sim --release

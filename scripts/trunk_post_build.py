@@ -1,43 +1,76 @@
 #!/usr/bin/env python3
 """Trunk post-build hook (see Trunk.toml): runs on every `trunk build` and `trunk serve`.
 
-1. Moves the inline module script Trunk injects into index.html out to its own file
+1. Release builds (TRUNK_PROFILE=release, unless PILLARS_ONE_BUNDLE is set): replaces Trunk's
+   one everything-bundle with one bundle per book page plus the summary's
+   (scripts/build_bundles.py), booted by www/boot.js, which picks the bundle for the address.
+   Other builds keep Trunk's bundle and move its inline boot script out to its own file
    (boot-<hash>.js), so the site's Content-Security-Policy can forbid inline script.
-2. Writes embed.js from www/embed.js, filling in the hashed names of the glue, the wasm and the
-   stylesheet, so other sites can mount widgets with one <script>.
+2. Writes embed.js from www/embed.js, filling in the bundles' hashed file names and the
+   stylesheet's, so other sites can mount widgets with one <script>.
 """
 import hashlib
+import json
 import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import build_bundles  # noqa: E402
+
 stage = os.environ.get("TRUNK_STAGING_DIR") or (sys.argv[1] if len(sys.argv) > 1 else "dist")
+release = os.environ.get("TRUNK_PROFILE") == "release" and not os.environ.get("PILLARS_ONE_BUNDLE")
+www = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "www")
 index_path = os.path.join(stage, "index.html")
 html = open(index_path, encoding="utf-8").read()
-
-inline = re.compile(r"<script type=\"module\">(.*?)</script>", re.S)
-m = inline.search(html)
-if m:
-    body = m.group(1).strip() + "\n"
-    name = "boot-%s.js" % hashlib.sha256(body.encode()).hexdigest()[:16]
-    with open(os.path.join(stage, name), "w", encoding="utf-8") as f:
-        f.write(body)
-    html = html[: m.start()] + '<script type="module" src="/%s"></script>' % name + html[m.end():]
-    with open(index_path, "w", encoding="utf-8") as f:
-        f.write(html)
-elif "<script type=\"module\" src=\"/boot-" not in html:
-    sys.exit("trunk_post_build: no inline module script found in index.html")
-
 files = os.listdir(stage)
+
+
 def one(pattern):
     found = sorted(f for f in files if re.fullmatch(pattern, f))
     if len(found) != 1:
         sys.exit("trunk_post_build: expected one file matching %s, found %s" % (pattern, found))
     return found[0]
 
-template = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "www", "embed.js"), encoding="utf-8").read()
-embed = (template.replace("__GLUE__", one(r"pillars-lab-[0-9a-f]+\.js"))
-                 .replace("__WASM__", one(r"pillars-lab-[0-9a-f]+_bg\.wasm"))
-                 .replace("__CSS__", one(r"style-[0-9a-f]+\.css")))
+
+def write_hashed(prefix, body):
+    name = "%s-%s.js" % (prefix, hashlib.sha256(body.encode()).hexdigest()[:16])
+    with open(os.path.join(stage, name), "w", encoding="utf-8") as f:
+        f.write(body)
+    return name
+
+
+def fill(template, plan):
+    return (template.replace("__BUNDLES__", json.dumps(plan["bundles"], sort_keys=True))
+                    .replace("__PAGE_OF__", json.dumps(plan["page_of"], sort_keys=True))
+                    .replace("__DEFAULT__", json.dumps(plan["default"])))
+
+
+inline = re.compile(r"<script type=\"module\">(.*?)</script>", re.S)
+m = inline.search(html)
+if m is None and "<script type=\"module\" src=\"/boot-" not in html:
+    sys.exit("trunk_post_build: no inline module script found in index.html")
+trunk_glue, trunk_wasm = one(r"pillars-lab-[0-9a-f]+\.js"), one(r"pillars-lab-[0-9a-f]+_bg\.wasm")
+
+if release:
+    # one bundle per page instead of Trunk's everything-bundle, booted by www/boot.js
+    plan = build_bundles.build(stage)
+    boot = write_hashed("boot", fill(open(os.path.join(www, "boot.js"), encoding="utf-8").read(), plan))
+    html = re.sub(r"<link rel=\"(?:modulepreload|preload)\"[^>]*>", "", html)
+    html = inline.sub("", html)
+    html = re.sub(r"<script type=\"module\" src=\"/boot-[^\"]*\"></script>", "", html)
+    html = html.replace("</head>", '<script type="module" src="/%s"></script>\n</head>' % boot)
+    for f in (trunk_glue, trunk_wasm):
+        os.remove(os.path.join(stage, f))
+else:
+    plan = {"bundles": {"all": [trunk_glue, trunk_wasm]}, "page_of": {}, "default": "all"}
+    if m:
+        boot = write_hashed("boot", m.group(1).strip() + "\n")
+        html = html[: m.start()] + '<script type="module" src="/%s"></script>' % boot + html[m.end():]
+with open(index_path, "w", encoding="utf-8") as f:
+    f.write(html)
+
+embed = fill(open(os.path.join(www, "embed.js"), encoding="utf-8").read(), plan)
+embed = embed.replace("__CSS__", one(r"style-[0-9a-f]+\.css"))
 with open(os.path.join(stage, "embed.js"), "w", encoding="utf-8") as f:
     f.write(embed)

@@ -4,6 +4,7 @@
 //! and `/embed/<slug>` for each widget; `/summary` is the closing takeaways grid. Unknown pages and slugs render a helpful message, never a
 //! blank page.
 
+use crate::chrome::bundle::{self, Reload};
 use crate::chrome::theme::{self, Theme, ThemeChoice};
 use crate::pages::{
     book_page::BookPage, embed::EmbedPage, home::Home, summary::Summary, widget_page::WidgetPage,
@@ -45,10 +46,18 @@ pub enum Route {
 }
 
 fn switch(route: Route) -> Html {
+    if !bundle::carries(&route) {
+        return match route {
+            Route::Embed { .. } => html! { <Reload /> },
+            _ => html! { <Shell><Reload /></Shell> },
+        };
+    }
     match route {
         Route::Home => html! { <Shell><Home /></Shell> },
         Route::Page { number } => html! { <Shell><BookPage number={number} /></Shell> },
-        Route::Summary => html! { <Shell><Summary /></Shell> },
+        // a bundle without every model never shows the summary (it reloads), so it need not link it
+        Route::Summary if sim::registry::CARRIES_ALL_MODELS => html! { <Shell><Summary /></Shell> },
+        Route::Summary => html! { <Shell><Reload /></Shell> },
         Route::Widget { slug } => html! { <Shell><WidgetPage slug={slug} /></Shell> },
         Route::Embed { slug } => html! { <EmbedPage slug={slug} /> },
         Route::NotFound => html! {

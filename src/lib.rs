@@ -22,6 +22,7 @@ use wasm_bindgen::prelude::*;
 pub fn start_app() {
     chrome::dom::install_style_shim();
     chrome::runner::init();
+    chrome::bundle::arrived();
     yew::Renderer::<app::App>::new().render();
 }
 

@@ -30,8 +30,9 @@ await page.addInitScript(() => {
 const native = [];
 let nativeCheck;
 for (let i = 0; i < 5; i++) { const r = JSON.parse(execFileSync(CLI, ['bench', '--rounds', String(ROUNDS)], { encoding: 'utf8' })); native.push(r.ms); nativeCheck = r.check; }
-await page.goto(`${BASE}/`);
-// the same wasm the site ships, called through its exported worker entry point
+// the summary's bundle carries every model (a page's carries only its own): the same wasm the
+// site ships, called through its exported worker entry point
+await page.goto(`${BASE}/summary`);
 await page.waitForFunction(() => window.wasmBindings && window.wasmBindings.worker_handle);
 const wasm = await page.evaluate(({ rounds }) => {
   const call = (msg) => JSON.parse(window.wasmBindings.worker_handle(msg).json);

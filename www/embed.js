@@ -11,15 +11,18 @@
 // - follows the book's palette switch (body[data-md-color-scheme]) and passes it to iframes;
 // - sizes iframes to their content, trusting only messages from this script's own origin, from
 //   one of the page's [data-pillars-lab] frames, of the expected shape.
-// The build fills in the hashed file names below (scripts/trunk_post_build.py).
+// The build fills in the bundles' hashed file names below (scripts/trunk_post_build.py).
 (() => {
   if (window.PillarsLab) return; // loaded twice (instant navigation re-runs scripts)
   const me = document.currentScript && document.currentScript.src;
   if (!me) return;
   const ORIGIN = new URL(me).origin;
   const at = (file) => new URL(file, me).href;
-  const GLUE = at('__GLUE__');
-  const WASM = at('__WASM__');
+  // the app's bundles, key -> [glue, wasm]; the widget slug -> its bundle's key; the bundle for
+  // anything else (the release site has one bundle per book page: scripts/build_bundles.py)
+  const BUNDLES = __BUNDLES__;
+  const BUNDLE_OF = __PAGE_OF__;
+  const DEFAULT = __DEFAULT__;
   const CSS = at('__CSS__');
 
   const scheme = () => {
@@ -69,8 +72,15 @@
 
   // ---- script mounts ----
   const mounted = new Map(); // element -> handle
-  let app = null;
-  const load = () => (app ||= import(GLUE).then(async (glue) => { await glue.default({ module_or_path: WASM }); return glue; }));
+  const apps = new Map(); // bundle key -> its glue, once initialised
+  const load = (slug) => {
+    const key = BUNDLES[BUNDLE_OF[slug]] ? BUNDLE_OF[slug] : DEFAULT;
+    if (!apps.has(key)) {
+      const [glue, wasm] = BUNDLES[key].map(at);
+      apps.set(key, import(glue).then(async (g) => { await g.default({ module_or_path: wasm }); return g; }));
+    }
+    return apps.get(key);
+  };
 
   async function sync() {
     for (const [el, handle] of mounted) {
@@ -79,8 +89,8 @@
     themeFrames();
     const todo = [...document.querySelectorAll('[data-widget]')].filter((el) => !mounted.has(el));
     if (!todo.length) return;
-    const glue = await load();
     for (const el of todo) {
+      const glue = await load(el.getAttribute('data-widget'));
       if (mounted.has(el) || !el.isConnected) continue;
       const q = new URLSearchParams();
       for (const a of el.attributes) {

@@ -255,7 +255,7 @@ enum Action {
 impl Reducible for State {
     type Action = Action;
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let Some(m) = registry::widget(self.slug).and_then(|w| w.model) else {
+        let Some(m) = registry::widget(self.slug).and_then(|w| w.runnable()) else {
             return self;
         };
         let mut next = (*self).clone();
@@ -347,9 +347,16 @@ fn random_seed() -> u64 {
 #[component]
 pub fn WidgetHost(props: &HostProps) -> Html {
     match registry::widget(&props.slug) {
-        Some(w) if w.is_built() => {
+        Some(w) if w.runnable().is_some() => {
             html! { <BuiltHost widget_slug={w.slug} mode={props.mode} initial_query={props.initial_query.clone()} /> }
         }
+        // built, but into another page's bundle (a script embed that loaded the wrong one)
+        Some(w) if w.is_built() => html! {
+            <section class="widget">
+                <h2>{ w.title }</h2>
+                <p class="notice" role="alert">{ format!("This copy of Pillars Lab was built without “{}”: it lives in page {}'s bundle.", w.slug, w.page) }</p>
+            </section>
+        },
         Some(w) => html! {
             <section class="widget planned">
                 <h2>{ w.title }</h2>

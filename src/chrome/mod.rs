@@ -7,9 +7,11 @@
 //! - [`player`]: play / pause / step / speed / reset for step-able simulations.
 //! - [`batch`]: N seeded trials of a stochastic model, off the main thread.
 //! - [`metrics`]: headline numbers as text, and number formatting.
+//! - [`bundle`]: which routes this build's bundle carries; a reload fetches another's.
 //! - [`url`], [`theme`], [`export`], [`dom`]: browser plumbing.
 
 pub mod batch;
+pub mod bundle;
 pub mod chart;
 pub mod controls;
 pub mod dom;

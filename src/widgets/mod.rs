@@ -38,9 +38,33 @@ pub mod work_stealing;
 
 type ViewFn = fn(WidgetCtx) -> Html;
 
-/// Slug → view, for every built widget: one line each, in book order.
+/// Slug → view, for every built widget this build carries (see
+/// `sim::registry::carries_page`): a view left out becomes [`not_here`], so the linker drops
+/// its code.
+pub static VIEWS: &[(&str, ViewFn)] = &CARRIED;
+
+const CARRIED: [(&str, ViewFn); LISTED.len()] = gate(LISTED);
+
+const fn gate<const N: usize>(listed: &[(&'static str, ViewFn)]) -> [(&'static str, ViewFn); N] {
+    let mut out = [listed[0]; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = listed[i];
+        if !sim::registry::carries_page(sim::registry::page_of(out[i].0)) {
+            out[i].1 = not_here;
+        }
+        i += 1;
+    }
+    out
+}
+
+fn not_here(ctx: WidgetCtx) -> Html {
+    html! { <p class="notice">{ format!("This build leaves out the view of “{}”.", ctx.widget.slug) }</p> }
+}
+
+/// Slug → view, one line per built widget, in book order. Read only at compile time.
 #[rustfmt::skip]
-pub static VIEWS: &[(&str, ViewFn)] = &[
+const LISTED: &[(&str, ViewFn)] = &[
     ("pillar-map", |ctx| html! { <pillar_map::View ctx={ctx} /> }),
     ("autoscaling-calculator", |ctx| html! { <autoscaling_calculator::View ctx={ctx} /> }),
     ("load-balancer", |ctx| html! { <load_balancer::View ctx={ctx} /> }),

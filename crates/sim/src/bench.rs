@@ -9,7 +9,7 @@ pub fn core_benchmark(rounds: u32) -> u64 {
     let mut check = 0u64;
     for round in 0..rounds {
         for w in built() {
-            if let Some(m) = w.model {
+            if let Some(m) = w.runnable() {
                 let out = (m.run)(w.slug, &[], u64::from(round) + 1);
                 check += serde_json::to_string(&out.report)
                     .map(|s| s.len() as u64)

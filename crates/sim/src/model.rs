@@ -118,6 +118,10 @@ pub struct ModelEntry {
     /// The model's quick first look ([`Model::run_quick`]), marked `partial`, if it has one
     /// for these params.
     pub quick: fn(slug: &str, pairs: &[Pair], seed: u64) -> Option<RunOutput>,
+    /// `false` in a build that leaves this model out (a page bundle of the web app carries only
+    /// its own page's models, see [`crate::registry::carries_page`]): then the functions above
+    /// are [`ModelEntry::ELSEWHERE`]'s, which run nothing and say why.
+    pub here: bool,
 }
 
 impl ModelEntry {
@@ -131,8 +135,43 @@ impl ModelEntry {
             run: run_erased::<M>,
             trials: trials_erased::<M>,
             quick: quick_erased::<M>,
+            here: true,
         }
     }
+
+    /// The entry of a built model whose code this build leaves out: knows no knobs, runs
+    /// nothing, and every run says that the model lives in another bundle.
+    pub const ELSEWHERE: ModelEntry = ModelEntry {
+        knobs: || &[],
+        stochastic: false,
+        defaults: || Value::Null,
+        validate: |_| (Vec::new(), Vec::new()),
+        run: |slug, _, seed| RunOutput {
+            slug: slug.to_string(),
+            seed,
+            params: Value::Null,
+            notices: vec![elsewhere_notice()],
+            report: Value::Null,
+            partial: false,
+        },
+        trials: |slug, _, seed, _| TrialsOutput {
+            slug: slug.to_string(),
+            seed,
+            trials: 0,
+            params: Value::Null,
+            notices: vec![elsewhere_notice()],
+            metrics: BTreeMap::new(),
+        },
+        quick: |_, _, _| None,
+        here: false,
+    };
+}
+
+fn elsewhere_notice() -> Notice {
+    Notice::new(
+        "model",
+        "this build leaves the model out (it lives in its own page's bundle)",
+    )
 }
 
 fn defaults_erased<M: Model>() -> Value {

@@ -73,10 +73,91 @@ pub struct Widget {
 }
 
 impl Widget {
-    /// Whether the widget is built (has a model).
+    /// Whether the widget is built (has a model), in this build or in another page's bundle.
     pub fn is_built(&self) -> bool {
         self.model.is_some()
     }
+
+    /// The model, if it is built and this build carries its code.
+    pub fn runnable(&self) -> Option<ModelEntry> {
+        self.model.filter(|m| m.here)
+    }
+}
+
+/// Whether this build carries page `page`'s models and views.
+///
+/// The native CLI, the tests and `trunk serve` build everything (the default feature
+/// `all-pages`). The web app's release build is split into one bundle per page (features
+/// `page-21` … `page-32`) and one for the summary (`all-models`: every model, no view), so a
+/// reader downloads only the code of the page they open (`scripts/build_bundles.py`).
+pub const fn carries_page(page: u8) -> bool {
+    cfg!(feature = "all-pages")
+        || match page {
+            21 => cfg!(feature = "page-21"),
+            22 => cfg!(feature = "page-22"),
+            23 => cfg!(feature = "page-23"),
+            24 => cfg!(feature = "page-24"),
+            25 => cfg!(feature = "page-25"),
+            26 => cfg!(feature = "page-26"),
+            27 => cfg!(feature = "page-27"),
+            28 => cfg!(feature = "page-28"),
+            29 => cfg!(feature = "page-29"),
+            30 => cfg!(feature = "page-30"),
+            31 => cfg!(feature = "page-31"),
+            32 => cfg!(feature = "page-32"),
+            _ => false,
+        }
+}
+
+/// Whether this build carries the models (not necessarily the views) of page `page`.
+pub const fn carries_models_of(page: u8) -> bool {
+    carries_page(page) || cfg!(feature = "all-models")
+}
+
+/// Whether this build carries every model (the summary page runs widgets of every pillar).
+pub const CARRIES_ALL_MODELS: bool = cfg!(feature = "all-pages") || cfg!(feature = "all-models");
+
+/// The page of the widget `slug` in the full registry, at compile time (`0` if none).
+pub const fn page_of(slug: &str) -> u8 {
+    let mut i = 0;
+    while i < LISTED.len() {
+        if str_eq(LISTED[i].slug, slug) {
+            return LISTED[i].page;
+        }
+        i += 1;
+    }
+    0
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// [`LISTED`] as this build carries it: the model of a page the build leaves out becomes
+/// [`ModelEntry::ELSEWHERE`]. Done at compile time, so the left-out models' code is never
+/// referenced and the linker drops it.
+const fn gate<const N: usize>(listed: &[Widget]) -> [Widget; N] {
+    let mut out = [listed[0]; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = listed[i];
+        if out[i].model.is_some() && !carries_models_of(out[i].page) {
+            out[i].model = Some(ModelEntry::ELSEWHERE);
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Pages 21–32, in book order.
@@ -95,8 +176,15 @@ pub static PAGES: &[Page] = &[
     Page { number: 32, title: "Feedback control", pillar: Pillar::Intelligence, blurb: "A PID loop holding a target against delays, limits and noise." },
 ];
 
-/// Every widget, grouped by page in book order.
-pub static WIDGETS: &[Widget] = &[
+/// Every widget, grouped by page in book order, as this build carries it (see
+/// [`carries_page`]); every list and lookup goes through this.
+pub static WIDGETS: &[Widget] = &CARRIED;
+
+const CARRIED: [Widget; LISTED.len()] = gate(LISTED);
+
+/// Every widget, grouped by page in book order: the registry lines. Read only at compile time
+/// (by [`gate`] and [`page_of`]), so that a page bundle links only its own models.
+const LISTED: &[Widget] = &[
     Widget {
         slug: "pillar-map",
         page: 21,
@@ -353,6 +441,35 @@ pub fn built() -> impl Iterator<Item = &'static Widget> {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn the_default_build_carries_every_page_and_knows_each_widgets_page() {
+        const { assert!(CARRIES_ALL_MODELS) };
+        for p in PAGES {
+            assert!(carries_page(p.number) && carries_models_of(p.number));
+        }
+        for w in WIDGETS {
+            assert_eq!(page_of(w.slug), w.page, "{}", w.slug);
+            assert!(w.model.is_none_or(|m| m.here), "{}", w.slug);
+            assert_eq!(w.runnable().is_some(), w.is_built(), "{}", w.slug);
+        }
+        assert_eq!(page_of("no-such-widget"), 0);
+        assert_eq!(WIDGETS.len(), LISTED.len());
+    }
+
+    #[test]
+    fn a_left_out_model_runs_nothing_and_says_why() {
+        let m = ModelEntry::ELSEWHERE;
+        assert!(!m.here && (m.knobs)().is_empty());
+        let out = (m.run)("quorum", &[("n".into(), "5".into())], 9);
+        assert_eq!((out.slug.as_str(), out.seed), ("quorum", 9));
+        assert!(out.report.is_null() && out.params.is_null());
+        assert_eq!(out.notices.len(), 1);
+        assert!(out.notices[0].message.contains("leaves the model out"));
+        let t = (m.trials)("quorum", &[], 9, 10);
+        assert!(t.trials == 0 && t.metrics.is_empty() && t.notices.len() == 1);
+        assert!((m.quick)("quorum", &[], 9).is_none());
+    }
 
     #[test]
     fn pages_are_21_to_32_in_order() {

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""What a reader downloads: the release site's transfer sizes, per bundle (brotli -q 11, gzip -9).
+
+Opening any address fetches the shared files (index.html, boot script, stylesheet, the glue's
+snippet, the worker script) and one bundle (its wasm-bindgen glue and its wasm): page NN's
+bundle for /page/NN and its widgets, page 21's for the home page, the summary's for /summary.
+The worker runs the page's already-compiled module, so it costs no second download.
+
+    python3 scripts/sizes.py [dist]        (prints; exits non-zero only if dist/ is not a release build)
+"""
+import collections
+import gzip
+import os
+import re
+import subprocess
+import sys
+
+dist = sys.argv[1] if len(sys.argv) > 1 else "dist"
+TARGET = 250 * 1024
+
+
+def br(path):
+    return len(subprocess.run(["brotli", "-q", "11", "-c", path], check=True, capture_output=True).stdout)
+
+
+def gz(path):
+    return len(gzip.compress(open(path, "rb").read(), 9))
+
+
+files = sorted(os.listdir(dist))
+bundles = collections.defaultdict(dict)
+for f in files:
+    m = re.fullmatch(r"pillars-lab-(\d+|summary)-[0-9a-f]+(_bg\.wasm|\.js)", f)
+    if m:
+        bundles[m.group(1)]["wasm" if m.group(2).endswith("wasm") else "glue"] = f
+if not bundles:
+    sys.exit("sizes: no page bundles in %s (build with `trunk build --release`)" % dist)
+
+shared = [f for f in files if re.fullmatch(r"(index\.html|boot-.*\.js|style-.*\.css|sim-worker\.js)", f)]
+for root, _, names in os.walk(os.path.join(dist, "snippets")):
+    shared += [os.path.relpath(os.path.join(root, n), dist) for n in names]
+row = "  {:<52} {:>10} {:>10} {:>10}"
+print(row.format("shared by every address", "raw", "gzip", "brotli"))
+shared_br = 0
+for f in shared:
+    p = os.path.join(dist, f)
+    b = br(p)
+    shared_br += b
+    print(row.format(f, os.path.getsize(p), gz(p), b))
+print(row.format("shared, total", "", "", shared_br))
+print()
+print("  {:<10} {:>12} {:>12} {:>12} {:>16}".format("bundle", "wasm raw", "wasm brotli", "glue brotli", "address total"))
+totals = {}
+for key in sorted(bundles, key=lambda k: (k == "summary", k)):
+    b = bundles[key]
+    w, g = os.path.join(dist, b["wasm"]), os.path.join(dist, b["glue"])
+    wb, gb = br(w), br(g)
+    totals[key] = shared_br + wb + gb
+    mark = "" if totals[key] <= TARGET else "  over 250 KiB"
+    print("  {:<10} {:>12} {:>12} {:>12} {:>12.1f} KiB{}".format(
+        "page " + key if key != "summary" else key, os.path.getsize(w), wb, gb, totals[key] / 1024, mark))
+pages = sorted(v for k, v in totals.items() if k != "summary")
+print()
+print("  one address, brotli: pages {:.1f}–{:.1f} KiB (median {:.1f}), summary {:.1f} KiB; target ≤ 250 KiB"
+      .format(pages[0] / 1024, pages[-1] / 1024, pages[len(pages) // 2] / 1024, totals.get("summary", 0) / 1024))
+print("  within target: {} of {} pages".format(sum(v <= TARGET for v in pages), len(pages)))

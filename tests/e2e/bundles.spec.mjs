@@ -1,0 +1,81 @@
+// The release site is split into one wasm bundle per book page plus the summary's
+// (scripts/build_bundles.py): each address loads the bundle it needs, a bundle really leaves
+// the other pages' models out, links across bundles land on working pages, and a book page can
+// script-embed widgets of two pages at once.
+import { test, expect } from '@playwright/test';
+import { watchConsole, widgets } from './helpers.mjs';
+
+const BOOK = 'http://127.0.0.1:8094';
+const bundle = (page) => page.evaluate(() => document.documentElement.dataset.bundle);
+const run = (page, slug) => page.evaluate((slug) => {
+  const out = window.wasmBindings.worker_handle({ id: 1, op: 'run', slug, pairs: [], seed: 1 });
+  return JSON.parse(out.json);
+}, slug);
+
+test('every address loads the bundle of its page', async ({ page }) => {
+  const problems = watchConsole(page);
+  const expected = [['/', '21'], ['/summary', 'summary'], ['/nowhere', '21'], ['/widget/nope', '21']];
+  for (let n = 21; n <= 32; n++) expected.push([`/page/${n}`, String(n)]);
+  for (const w of widgets.filter((w) => w.built)) {
+    expected.push([`/widget/${w.slug}`, String(w.page)], [`/embed/${w.slug}`, String(w.page)]);
+  }
+  for (const [address, key] of expected) {
+    await page.goto(address);
+    await page.waitForFunction(() => window.wasmBindings);
+    expect(await bundle(page), address).toBe(key);
+  }
+  expect(problems()).toEqual([]);
+});
+
+test("a page's bundle carries its own models only; the summary's carries them all", async ({ page }) => {
+  await page.goto('/page/25');
+  await page.waitForFunction(() => window.wasmBindings);
+  const own = await run(page, 'cache');
+  expect(own.notices).toEqual([]);
+  expect(own.report.curve.length).toBeGreaterThan(0);
+  const other = await run(page, 'quorum');
+  expect(other.report).toBeNull();
+  expect(other.notices[0].message).toContain('leaves the model out');
+  await page.goto('/summary');
+  await page.waitForFunction(() => window.wasmBindings);
+  for (const slug of ['cache', 'quorum', 'pid-autoscaler']) expect((await run(page, slug)).notices).toEqual([]);
+});
+
+test('links across bundles land on working pages, forward and back', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/page/25');
+  await expect(page.locator('[data-slug="cache"]')).toHaveAttribute('aria-busy', 'false');
+  await page.locator('nav.page-nav a[href="/page/27"]').click();
+  await expect(page).toHaveURL(/\/page\/27$/);
+  await expect(page.locator('[data-slug="quorum"]')).toHaveAttribute('aria-busy', 'false');
+  expect(await bundle(page)).toBe('27');
+  await page.goBack();
+  await expect(page.locator('[data-slug="cache"]')).toHaveAttribute('aria-busy', 'false');
+  expect(await bundle(page)).toBe('25');
+  // the same cross-bundle link twice in a row is not taken for a reload loop
+  await page.goto('/page/27');
+  await page.locator('nav.page-nav a[href="/page/25"]').click();
+  await expect(page.locator('[data-slug="cache"]')).toHaveAttribute('aria-busy', 'false');
+  await page.locator('nav.page-nav a[href="/page/27"]').click();
+  await expect(page.locator('[data-slug="quorum"]')).toHaveAttribute('aria-busy', 'false');
+  await page.locator('nav.page-nav a[href="/page/25"]').click();
+  await expect(page.locator('[data-slug="cache"]')).toHaveAttribute('aria-busy', 'false');
+  await expect(page.locator('[role="alert"]')).toHaveCount(0);
+  expect(problems()).toEqual([]);
+});
+
+test('a book page script-embeds widgets of two pages, each from its own bundle', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto(`${BOOK}/mixed/`);
+  const cache = page.locator('[data-widget="cache"]');
+  const quorum = page.locator('[data-widget="quorum"]');
+  await expect(cache.locator('#w-cache-cache_size')).toHaveAttribute('aria-valuetext', '50 entries');
+  await expect(quorum.locator('#w-quorum-n')).toHaveValue('5');
+  await expect(cache.locator('[data-metric]').first()).toBeVisible();
+  await expect(quorum.locator('[data-metric]').first()).toBeVisible();
+  await expect(page.locator('[data-widget] .notice')).toHaveCount(0);
+  const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('_bg.wasm')));
+  expect(loaded.some((n) => /pillars-lab-25-/.test(n)), loaded.join(' ')).toBe(true);
+  expect(loaded.some((n) => /pillars-lab-27-/.test(n)), loaded.join(' ')).toBe(true);
+  expect(problems()).toEqual([]);
+});
