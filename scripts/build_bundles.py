@@ -12,7 +12,7 @@ Called by scripts/trunk_post_build.py for `trunk build --release` / `trunk serve
     build(stage_dir) -> {"bundles": {key: [glue, wasm]}, "page_of": {slug: key}, "default": "21"}
 
 Each bundle is `cargo build` with its features, then wasm-bindgen and wasm-opt -Oz (the same
-steps Trunk takes for its own build), in two lanes at once. Post-processed files are cached under target/bundles by the hash of cargo's output,
+steps Trunk takes for its own build) and esbuild --minify on the glue, in two lanes at once. Post-processed files are cached under target/bundles by the hash of cargo's output,
 so a rebuild with no change costs cargo's freshness checks only.
 """
 import concurrent.futures
@@ -57,7 +57,7 @@ def sha(path, n=16):
 
 def post_process(key, wasm, cache_root):
     """wasm-bindgen + wasm-opt, cached by the input's hash. Returns the cache directory."""
-    out = os.path.join(cache_root, key, sha(wasm))
+    out = os.path.join(cache_root, key, sha(wasm) + "-min")
     name = "pillars-lab-" + key
     if os.path.exists(os.path.join(out, "done")):
         return out
@@ -68,6 +68,10 @@ def post_process(key, wasm, cache_root):
     bg = os.path.join(out, name + "_bg.wasm")
     subprocess.run(["wasm-opt", "-Oz", *WASM_OPT_FEATURES, bg, "-o", bg + ".opt"], check=True)
     os.replace(bg + ".opt", bg)
+    glue = os.path.join(out, name + ".js")
+    subprocess.run(["esbuild", glue, "--minify", "--format=esm", "--log-level=warning",
+                    "--outfile=" + glue + ".min"], check=True)
+    os.replace(glue + ".min", glue)
     open(os.path.join(out, "done"), "w").close()
     return out
 

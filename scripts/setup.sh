@@ -37,8 +37,8 @@ if [ "$have" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
 fi
 
 # npm tools (wasm-opt from binaryen, Playwright) live in tools/node_modules
-if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ tools/package-lock.json -nt tools/node_modules/.stamp ]; then
-  say "installing npm tools (binaryen, playwright)"
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -x tools/node_modules/.bin/esbuild ] || [ tools/package-lock.json -nt tools/node_modules/.stamp ]; then
+  say "installing npm tools (binaryen, esbuild, playwright)"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.stamp)
 fi
 

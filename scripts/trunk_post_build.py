@@ -46,20 +46,22 @@ def fill(template, plan):
                     .replace("__DEFAULT__", json.dumps(plan["default"])))
 
 
-inline = re.compile(r"<script type=\"module\">(.*?)</script>", re.S)
+# (Trunk minifies index.html in release builds: attribute quotes may be gone)
+inline = re.compile(r"<script type=[\"']?module[\"']?>(.*?)</script>", re.S)
 m = inline.search(html)
-if m is None and "<script type=\"module\" src=\"/boot-" not in html:
-    sys.exit("trunk_post_build: no inline module script found in index.html")
+if m is None and not re.search(r"<script type=[\"']?module[\"']? src=[\"']?/boot-", html):
+    sys.exit("trunk_post_build: no inline module script found in index.html:\n" + html)
 trunk_glue, trunk_wasm = one(r"pillars-lab-[0-9a-f]+\.js"), one(r"pillars-lab-[0-9a-f]+_bg\.wasm")
 
 if release:
     # one bundle per page instead of Trunk's everything-bundle, booted by www/boot.js
     plan = build_bundles.build(stage)
     boot = write_hashed("boot", fill(open(os.path.join(www, "boot.js"), encoding="utf-8").read(), plan))
-    html = re.sub(r"<link rel=\"(?:modulepreload|preload)\"[^>]*>", "", html)
+    html = re.sub(r"<link [^>]*rel=[\"']?(?:modulepreload|preload)[\"']?[^>]*>", "", html)
     html = inline.sub("", html)
-    html = re.sub(r"<script type=\"module\" src=\"/boot-[^\"]*\"></script>", "", html)
-    html = html.replace("</head>", '<script type="module" src="/%s"></script>\n</head>' % boot)
+    html = re.sub(r"<script type=[\"']?module[\"']? src=[\"']?/boot-[^>]*></script>", "", html)
+    tag = '<script type="module" src="/%s"></script>' % boot
+    html = html.replace("</head>", tag + "</head>", 1) if "</head>" in html else html.replace("<body", tag + "<body", 1)
     for f in (trunk_glue, trunk_wasm):
         os.remove(os.path.join(stage, f))
 else:
