@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
 cargo fetch --quiet
+# tells the post-build hook to let Trunk's inline live-reload client past the CSP
+export PILLARS_DEV_SERVER=1
 exec trunk serve --address 127.0.0.1 --port "${PORT:-8080}" "$@"

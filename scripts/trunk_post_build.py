@@ -69,6 +69,11 @@ else:
     if m:
         boot = write_hashed("boot", m.group(1).strip() + "\n")
         html = html[: m.start()] + '<script type="module" src="/%s"></script>' % boot + html[m.end():]
+if os.environ.get("PILLARS_DEV_SERVER"):
+    # `trunk serve` (scripts/serve.sh) injects its live-reload client as an inline script, which
+    # the CSP would refuse with a console error on every page: allow inline script there only.
+    # Built files (`trunk build`, what the tests and the bench serve) keep the strict policy.
+    html = html.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'", 1)
 with open(index_path, "w", encoding="utf-8") as f:
     f.write(html)
 
