@@ -116,12 +116,31 @@ fn Shell(props: &ShellProps) -> Html {
         _ => None,
     };
     let at_summary = route == Some(Route::Summary);
+    // on a narrow screen the page numbers scroll sideways: keep the current one in view (every
+    // page of another bundle is a fresh load, which would start the row at 21 again)
+    let nav = use_node_ref();
+    {
+        let nav = nav.clone();
+        use_effect_with((current, at_summary), move |_| {
+            let Some(nav) = nav.cast::<web_sys::Element>() else {
+                return;
+            };
+            if let Ok(Some(active)) = nav.query_selector("a.active") {
+                let (n, a) = (
+                    nav.get_bounding_client_rect(),
+                    active.get_bounding_client_rect(),
+                );
+                let centre = a.left() - n.left() + f64::from(nav.scroll_left()) + a.width() / 2.0;
+                nav.set_scroll_left((centre - n.width() / 2.0).max(0.0) as i32);
+            }
+        });
+    }
     html! {
         <ContextProvider<Theme> context={resolved}>
             <a class="skip" href="#main">{"Skip to content"}</a>
             <header class="site-head">
                 <Link<Route> to={Route::Home} classes="brand">{"Pillars Lab"}</Link<Route>>
-                <nav aria-label="Book pages" class="page-nav">
+                <nav aria-label="Book pages" class="page-nav" ref={nav}>
                     { for sim::registry::PAGES.iter().map(|p| {
                         let here = current == Some(p.number);
                         html! {

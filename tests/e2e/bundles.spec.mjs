@@ -79,3 +79,14 @@ test('a book page script-embeds widgets of two pages, each from its own bundle',
   expect(loaded.some((n) => /pillars-lab-27-/.test(n)), loaded.join(' ')).toBe(true);
   expect(problems()).toEqual([]);
 });
+
+test("on a phone, the current page's number is in view after a link loads another bundle", async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 700 });
+  await page.goto('/page/22');
+  await page.locator('nav.page-nav a[href="/page/31"]').click();
+  await expect(page.locator('[data-slug="anomaly-detection"]')).toHaveAttribute('aria-busy', 'false');
+  const nav = await page.locator('nav.page-nav').boundingBox();
+  const active = await page.locator('nav.page-nav a.active').boundingBox();
+  expect(active.x).toBeGreaterThanOrEqual(nav.x);
+  expect(active.x + active.width).toBeLessThanOrEqual(nav.x + nav.width + 0.5);
+});
