@@ -942,34 +942,140 @@ fn ring_points(table: &NodeTable, n: u32, v: u32) -> (Vec<RingPoint>, bool) {
     )
 }
 
-/// The spread chart: ring placement of the first `keys.len()` keys for each of [`SPREAD_VNODES`].
-fn spread(table: &NodeTable, n: u32, keys: &[u128]) -> Vec<SpreadPoint> {
-    // Every virtual node of every node once, sorted by position (stable: equal positions keep
-    // insertion order, node by node). The ring with v virtual nodes per node is the subsequence
-    // with index < v, already in order: the same ring `NodeTable::ring` builds, without sorting
-    // ten rings from scratch (u128 comparisons are slow on wasm32).
-    let vmax = SPREAD_VNODES[SPREAD_VNODES.len() - 1] as usize;
-    let mut all: Vec<(u128, u16, u32)> = Vec::new();
-    for (j, hs) in table.vnode.iter().enumerate().take(n as usize) {
-        all.extend(
-            hs.iter()
-                .take(vmax)
-                .enumerate()
-                .map(|(i, &h)| (h, j as u16, i as u32)),
-        );
+/// One virtual node in the spread chart's sweep: position, node index, virtual-node index.
+type Point = (u128, u16, u32);
+
+/// The sorted points of the last spread chart, with the hash, `vmax` and node count they were
+/// made for.
+type PointsMemo = Option<(HashKind, u32, u32, std::rc::Rc<Vec<Point>>)>;
+
+thread_local! {
+    /// The last spread chart's sorted points and sorted keys: a node-count move then merges in
+    /// (or filters out) the nodes that changed instead of sorting every point again.
+    static POINTS_MEMO: std::cell::RefCell<PointsMemo> = const { std::cell::RefCell::new(None) };
+    static SORTED_KEYS_MEMO: std::cell::RefCell<KeysMemo> = const { std::cell::RefCell::new(None) };
+}
+
+/// The first `vmax` virtual nodes of each of nodes `0 … n−1`, sorted by position, then node,
+/// then virtual-node index: insertion order among equal positions, as a stable sort of the
+/// points node by node gives. Remembered: the next call merges in only the nodes it adds.
+fn sorted_points(table: &NodeTable, kind: HashKind, n: u32, vmax: u32) -> std::rc::Rc<Vec<Point>> {
+    POINTS_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let (have, old) = match &*memo {
+            Some((k, v, have, pts)) if *k == kind && *v == vmax => (*have, Some(pts.clone())),
+            _ => (0, None),
+        };
+        let keep: Vec<Point> = match &old {
+            Some(pts) if have == n => return pts.clone(),
+            Some(pts) => pts
+                .iter()
+                .copied()
+                .filter(|&(_, j, _)| u32::from(j) < n)
+                .collect(),
+            None => Vec::new(),
+        };
+        let from = have.min(n) as usize;
+        let mut fresh: Vec<Point> = Vec::new();
+        for (j, hs) in table.vnode.iter().enumerate().take(n as usize).skip(from) {
+            fresh.extend(
+                hs.iter()
+                    .take(vmax as usize)
+                    .enumerate()
+                    .map(|(i, &h)| (h, j as u16, i as u32)),
+            );
+        }
+        fresh.sort_unstable(); // (position, node, index) are distinct, so unstable is exact
+        let pts = std::rc::Rc::new(merge_sorted(&keep, &fresh));
+        *memo = Some((kind, vmax, n, pts.clone()));
+        pts
+    })
+}
+
+/// Merge two sorted lists into one sorted list.
+fn merge_sorted<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if b[j] < a[i] {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
     }
-    all.sort_by_key(|&(h, _, _)| h);
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// `keys`, sorted, remembered with the hash and count they were made for.
+fn sorted_keys_memo(kind: HashKind, keys: &[u128]) -> std::rc::Rc<Vec<u128>> {
+    SORTED_KEYS_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        match &*memo {
+            Some((k, c, sorted)) if *k == kind && *c as usize == keys.len() => sorted.clone(),
+            _ => {
+                let mut sorted = keys.to_vec();
+                sorted.sort_unstable();
+                let sorted = std::rc::Rc::new(sorted);
+                *memo = Some((kind, keys.len() as u32, sorted.clone()));
+                sorted
+            }
+        }
+    })
+}
+
+/// Keys per node on the ring made of the points with virtual-node index `< v`, by one sweep of
+/// the sorted keys along the sorted points: the same owners as [`Ring::lookup`] (the first
+/// position strictly after the key, wrapping; of equal positions the last inserted).
+fn sweep_counts(points: &[Point], sorted_keys: &[u128], v: u32, n: usize) -> Vec<u64> {
+    let mut c = vec![0u64; n];
+    // the owner of the ring position at `q` (a point with index < v): the last such point there
+    let owner_at = |q: usize| {
+        let h = points[q].0;
+        points[q..]
+            .iter()
+            .take_while(|p| p.0 == h)
+            .filter(|p| p.2 < v)
+            .last()
+            .map_or(0, |p| p.1)
+    };
+    let Some(first) = points.iter().position(|p| p.2 < v) else {
+        return c; // an empty ring owns nothing
+    };
+    let wrap = owner_at(first);
+    let (mut p, mut q) = (0, 0);
+    for &h in sorted_keys {
+        while p < points.len() && points[p].0 <= h {
+            p += 1;
+        }
+        q = q.max(p);
+        while q < points.len() && points[q].2 >= v {
+            q += 1;
+        }
+        let o = if q == points.len() { wrap } else { owner_at(q) };
+        if let Some(x) = c.get_mut(usize::from(o)) {
+            *x += 1;
+        }
+    }
+    c
+}
+
+/// The spread chart: ring placement of the first `keys.len()` keys for each of [`SPREAD_VNODES`].
+fn spread(table: &NodeTable, kind: HashKind, n: u32, keys: &[u128]) -> Vec<SpreadPoint> {
+    // Every virtual node of every node, sorted once (and kept for the next run); the ring with
+    // v virtual nodes per node is the subsequence with index < v, already in order, so each
+    // ring's loads come from one sweep of the sorted keys along it, without building ten rings
+    // (u128 comparisons are slow on wasm32).
+    let vmax = SPREAD_VNODES[SPREAD_VNODES.len() - 1];
+    let points = sorted_points(table, kind, n, vmax);
+    let sorted_keys = sorted_keys_memo(kind, keys);
     SPREAD_VNODES
         .iter()
         .map(|&v| {
-            let pts: Vec<(u128, u16)> = all
-                .iter()
-                .filter(|&&(_, _, i)| i < v)
-                .map(|&(h, j, _)| (h, j))
-                .collect();
-            let ring = Ring::new(pts); // sorting sorted input is one linear pass
-            let own: Vec<u16> = keys.iter().map(|&h| ring.lookup(h).unwrap_or(0)).collect();
-            let s = load_stats(&counts(&own, n as usize));
+            let s = load_stats(&sweep_counts(&points, &sorted_keys, v, n as usize));
             SpreadPoint {
                 vnodes: v,
                 cv: s.cv,
@@ -1077,7 +1183,7 @@ impl Model for ConsistentHashing {
 
         let sk = p.keys.min(SPREAD_MAX_KEYS) as usize;
         let spread_keys = &keys[..sk.min(keys.len())];
-        let spread = spread(&table, n, spread_keys);
+        let spread = spread(&table, kind, n, spread_keys);
         if placement != Placement::Ring {
             notes.push(format!(
                 "The spread chart always uses the ring, on the first {} keys, to show what virtual nodes buy.",
@@ -1356,6 +1462,51 @@ mod tests {
         }
         // every key lives on exactly one node, so over all removals each key moves exactly once
         assert!((sum / 8.0 - 0.125).abs() < 1e-12, "{sum}");
+    }
+
+    /// The spread chart's loads by building each ring and looking every key up: what the sweep
+    /// must reproduce.
+    fn spread_by_lookup(table: &NodeTable, n: u32, keys: &[u128], v: u32) -> Vec<u64> {
+        let members: Vec<u16> = (0..n as u16).collect();
+        let ring = table.ring(&members, v);
+        let own: Vec<u16> = keys.iter().map(|&h| ring.lookup(h).unwrap_or(0)).collect();
+        counts(&own, n as usize)
+    }
+
+    #[test]
+    fn the_spread_sweep_gives_the_ring_lookups_loads_as_the_node_count_moves() {
+        for kind in [HashKind::Md5, HashKind::Fast] {
+            let table = NodeTable::build(kind, &(1..=12).map(node_name).collect::<Vec<_>>(), 1000);
+            let keys = key_hashes(kind, 3000);
+            // up, down and up again: the remembered points are extended, filtered and merged
+            for n in [1u32, 2, 5, 12, 7, 3, 9, 9, 12] {
+                let points = sorted_points(&table, kind, n, 1000);
+                let sorted_keys = sorted_keys_memo(kind, &keys);
+                assert_eq!(points.len(), n as usize * 1000);
+                for v in SPREAD_VNODES {
+                    assert_eq!(
+                        sweep_counts(&points, &sorted_keys, v, n as usize),
+                        spread_by_lookup(&table, n, &keys, v),
+                        "{kind:?} n={n} v={v}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_spread_sweep_gives_a_shared_position_to_the_later_node_and_wraps() {
+        // positions 10 (node 0 and node 1: node 1, inserted later, owns it) and 20 (node 0)
+        let points = vec![(10u128, 0u16, 0u32), (10, 1, 0), (20, 0, 1)];
+        let keys = [5u128, 10, 15, 20, 25];
+        // ring with v = 1: only position 10 (owner 1), every key wraps to it
+        assert_eq!(sweep_counts(&points, &keys, 1, 2), vec![0, 5]);
+        // v = 2: 5 → 10 (node 1); 10, 15 → 20 (node 0); 20, 25 wrap → 10 (node 1)
+        assert_eq!(sweep_counts(&points, &keys, 2, 2), vec![2, 3]);
+        let ring = Ring::new(vec![(10, 0), (10, 1), (20, 0)]);
+        let own: Vec<u16> = keys.iter().map(|&h| ring.lookup(h).unwrap_or(0)).collect();
+        assert_eq!(counts(&own, 2), vec![2, 3]);
+        assert_eq!(sweep_counts(&[], &keys, 2, 2), vec![0, 0]);
     }
 
     #[test]
