@@ -163,7 +163,7 @@ impl RecentMedian for QueueSnapshot {
             return None;
         }
         let mut v = self.recent.clone();
-        v.sort_by(f64::total_cmp);
+        v.sort_unstable_by(f64::total_cmp);
         Some(sim::stats::quantile_sorted(&v, 0.5))
     }
 }

@@ -33,7 +33,7 @@ impl Summary {
         if v.is_empty() {
             return Summary::default();
         }
-        v.sort_by(f64::total_cmp);
+        v.sort_unstable_by(f64::total_cmp);
         let n = v.len();
         let mean = v.iter().sum::<f64>() / n as f64;
         let var = if n > 1 {

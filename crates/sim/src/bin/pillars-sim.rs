@@ -176,7 +176,7 @@ fn bench(args: &[String]) -> Result<String, String> {
                     t0.elapsed().as_secs_f64() * 1e3
                 })
                 .collect();
-            t.sort_by(f64::total_cmp);
+            t.sort_unstable_by(f64::total_cmp);
             let median = (t[t.len() / 2] * 1e3).round() / 1e3;
             (slug.to_string(), serde_json::json!(median))
         })

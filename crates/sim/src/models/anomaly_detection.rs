@@ -414,10 +414,10 @@ fn noise_estimate(xs: &[f64]) -> f64 {
         return 0.0;
     }
     let mut d: Vec<f64> = xs.windows(2).map(|w| w[1] - w[0]).collect();
-    d.sort_by(f64::total_cmp);
+    d.sort_unstable_by(f64::total_cmp);
     let med = d[d.len() / 2];
     let mut dev: Vec<f64> = d.iter().map(|x| (x - med).abs()).collect();
-    dev.sort_by(f64::total_cmp);
+    dev.sort_unstable_by(f64::total_cmp);
     dev[dev.len() / 2] * 1.4826 / std::f64::consts::SQRT_2
 }
 

@@ -978,7 +978,7 @@ fn frontier_targets(p: &Params) -> Vec<f64> {
     let mut targets: Vec<f64> = FRONTIER_TARGETS.to_vec();
     if !targets.contains(&p.target_util) {
         targets.push(p.target_util);
-        targets.sort_by(f64::total_cmp);
+        targets.sort_unstable_by(f64::total_cmp);
     }
     targets
 }

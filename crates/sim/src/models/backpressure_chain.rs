@@ -917,7 +917,7 @@ impl ChainSim {
                 }
             }
         }
-        lat.sort_by(f64::total_cmp);
+        lat.sort_unstable_by(f64::total_cmp);
         let q = |x: f64| {
             if lat.is_empty() {
                 None

@@ -1907,7 +1907,7 @@ fn lat(mut v: Vec<f64>) -> Lat {
     if v.is_empty() {
         return Lat::default();
     }
-    v.sort_by(f64::total_cmp);
+    v.sort_unstable_by(f64::total_cmp);
     Lat {
         n: v.len() as u32,
         p50: crate::stats::quantile_sorted(&v, 0.5),

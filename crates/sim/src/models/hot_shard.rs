@@ -750,7 +750,7 @@ impl Model for HotShard {
                     }
                 }
                 let mut wl: Vec<f64> = win[pi].iter().map(|&x| f64::from(x)).collect();
-                wl.sort_by(f64::total_cmp);
+                wl.sort_unstable_by(f64::total_cmp);
                 let umax = unsplit[pi].iter().copied().max().unwrap_or(0);
                 PlacementReport {
                     key: PLACEMENTS[pi].0.into(),

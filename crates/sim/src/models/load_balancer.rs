@@ -886,7 +886,7 @@ impl LbSim {
     /// The state now, as plain data for drawing.
     pub fn snapshot(&self) -> LbSnapshot {
         let mut recent: Vec<f64> = self.recent.iter().copied().collect();
-        recent.sort_by(f64::total_cmp);
+        recent.sort_unstable_by(f64::total_cmp);
         let slow_now = matches!(self.setup.slow, Some((a, b)) if self.now >= a && self.now < b);
         LbSnapshot {
             t: self.now,
@@ -1692,7 +1692,7 @@ fn run_all(p: &Params, seed: u64, cdf: &[f64]) -> (Setup, Vec<f64>, Vec<Strategy
         .map(|x| x * 1000.0)
         .collect();
     let pooled_mean = mean(&pooled);
-    pooled.sort_by(f64::total_cmp);
+    pooled.sort_unstable_by(f64::total_cmp);
     let results = Strategy::ALL
         .into_iter()
         .map(|st| {
@@ -1950,7 +1950,7 @@ mod tests {
             // with ties: values on a coarse grid
             let xs: Vec<f64> = (0..len).map(|_| rng.below(50) as f64 * 0.5).collect();
             let mut sorted = xs.clone();
-            sorted.sort_by(f64::total_cmp);
+            sorted.sort_unstable_by(f64::total_cmp);
             for q in [0.0, 0.5, 0.99, 1.0] {
                 let mut work = xs.clone();
                 assert_eq!(quantile_select(&mut work, q), quantile_sorted(&sorted, q));
@@ -2338,8 +2338,8 @@ mod tests {
                 // the same responses (in arrival rather than departure order), bit for bit
                 let mut fast = b.responses.clone();
                 let mut slow = sim.responses.clone();
-                fast.sort_by(f64::total_cmp);
-                slow.sort_by(f64::total_cmp);
+                fast.sort_unstable_by(f64::total_cmp);
+                slow.sort_unstable_by(f64::total_cmp);
                 prop_assert_eq!(fast, slow);
                 let busy: Vec<f64> = sim.servers.iter().map(|s| s.busy).collect();
                 let routed: Vec<u32> = sim.servers.iter().map(|s| s.routed).collect();

@@ -520,7 +520,7 @@ pub fn monte_carlo(cfg: &Config, seed: u64) -> Measured {
         }
         // the write commits at the W-th acknowledgement
         let mut a_sorted = ack;
-        a_sorted[..n].sort_by(f64::total_cmp);
+        a_sorted[..n].sort_unstable_by(f64::total_cmp);
         let commit = a_sorted[w - 1];
         if !commit.is_finite() {
             continue;
@@ -539,10 +539,10 @@ pub fn monte_carlo(cfg: &Config, seed: u64) -> Measured {
             m.tau[j].push(tau);
         }
     }
-    m.write_lat.sort_by(f64::total_cmp);
-    m.read_lat.sort_by(f64::total_cmp);
+    m.write_lat.sort_unstable_by(f64::total_cmp);
+    m.read_lat.sort_unstable_by(f64::total_cmp);
     for t in &mut m.tau {
-        t.sort_by(f64::total_cmp);
+        t.sort_unstable_by(f64::total_cmp);
     }
     m
 }

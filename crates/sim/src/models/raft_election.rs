@@ -1595,7 +1595,7 @@ fn batch_times(p: &Params, seed: u64) -> (Vec<f64>, Vec<Trial>) {
         .iter()
         .map(|t| t.ms.unwrap_or(TRIAL_CAP_MS))
         .collect();
-    ms.sort_by(f64::total_cmp);
+    ms.sort_unstable_by(f64::total_cmp);
     (ms, trials)
 }
 

@@ -347,7 +347,7 @@ pub fn trace(p: &Params, seed: u64) -> Trace {
             let span = EDGE_SHARE * w;
             even(p.limit, e - span, span, &mut times);
             even(p.limit, e, span, &mut times);
-            times.sort_by(f64::total_cmp);
+            times.sort_unstable_by(f64::total_cmp);
         }
         TraceKind::Edge => {
             let e = edge_time(d, w);
@@ -1545,7 +1545,7 @@ mod tests {
                 .into_iter()
                 .flat_map(|(q, rep)| std::iter::repeat_n(f64::from(q) * 0.05, rep as usize + 1))
                 .collect();
-            ts.sort_by(f64::total_cmp);
+            ts.sort_unstable_by(f64::total_cmp);
             ts
         })
     }

@@ -1214,7 +1214,7 @@ const VIS_POINTS: usize = 40;
 
 fn visibility(sim: &ReplicationSim, dist: LagDist, lag_ms: f64, write_rate: f64) -> Vec<VisPoint> {
     let mut v = sim.visibility_ms.clone();
-    v.sort_by(f64::total_cmp);
+    v.sort_unstable_by(f64::total_cmp);
     let n = v.len();
     let top = match dist {
         LagDist::Fixed => 2.0 * lag_ms,

@@ -1634,7 +1634,7 @@ fn run_one(style: Style, sc: &Scenario, seed: u64) -> Sample {
 }
 
 fn quantiles(v: &mut [f64]) -> (f64, f64) {
-    v.sort_by(|a, b| a.total_cmp(b));
+    v.sort_unstable_by(f64::total_cmp);
     if v.is_empty() {
         (0.0, 0.0)
     } else {

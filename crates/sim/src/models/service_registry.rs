@@ -1333,7 +1333,7 @@ impl Times {
             return Times::default();
         }
         let mut v = xs.to_vec();
-        v.sort_by(f64::total_cmp);
+        v.sort_unstable_by(f64::total_cmp);
         let r3 = |x: f64| (x * 1000.0).round() / 1000.0;
         Times {
             n: v.len() as u32,

@@ -891,8 +891,8 @@ fn staleness(p: &Params, rf: u32, seed: u64) -> Staleness {
             stale += 1;
         }
     }
-    last.sort_by(f64::total_cmp);
-    delays.sort_by(f64::total_cmp);
+    last.sort_unstable_by(f64::total_cmp);
+    delays.sort_unstable_by(f64::total_cmp);
     let rfm = f64::from(rf);
     let frac_late = (rfm - 1.0) / rfm;
     let theory_at = |x: f64| frac_late * libm::exp(-x / lag);

@@ -1720,8 +1720,8 @@ fn batch_stats(proto: Protocol, outs: &[RunOutcome], x: f64, horizon: f64) -> Ba
         .iter()
         .map(|o| o.latency_ms.unwrap_or(horizon))
         .collect();
-    blocked.sort_by(f64::total_cmp);
-    lat.sort_by(f64::total_cmp);
+    blocked.sort_unstable_by(f64::total_cmp);
+    lat.sort_unstable_by(f64::total_cmp);
     let q = |v: &[f64], p: f64| {
         if v.is_empty() {
             0.0
