@@ -15,3 +15,7 @@ fn main() {
         pillars_lab::start_app();
     }
 }
+
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -496,7 +496,7 @@ pub fn Chart(props: &ChartProps) -> Html {
     }
     let file = spec
         .title
-        .to_lowercase()
+        .to_ascii_lowercase()
         .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
     let png = {
         let (canvas, file) = (canvas.clone(), file.clone());

@@ -28,7 +28,7 @@ pub fn Home() -> Html {
         </section>
         <ol class="cards">
             { for PAGES.iter().map(|p| html! {
-                <li class={classes!("card", format!("pillar-{}", p.pillar.name().to_lowercase()))} data-page={p.number.to_string()}>
+                <li class={classes!("card", format!("pillar-{}", p.pillar.name().to_ascii_lowercase()))} data-page={p.number.to_string()}>
                     <p class="kicker">{ format!("Page {} · {}", p.number, p.pillar.name()) }</p>
                     <h2><Link<Route> to={Route::Page { number: p.number.to_string() }}>{ p.title }</Link<Route>></h2>
                     <p class="blurb">{ p.blurb }</p>

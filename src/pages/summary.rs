@@ -114,7 +114,7 @@ fn row(t: &'static Takeaway, outs: &[Output]) -> Html {
         (Some(f), _) => html! {
             <>
                 <p class="tk-verdict"><span class={classes!("tk-badge", format!("tk-{}", f.verdict.key()))}>{ f.verdict.label() }</span></p>
-                <p class="tk-finding" data-finding={pillar.to_lowercase()}>{ &f.text }</p>
+                <p class="tk-finding" data-finding={pillar.to_ascii_lowercase()}>{ &f.text }</p>
             </>
         },
         (None, Some(e)) => {
@@ -123,7 +123,7 @@ fn row(t: &'static Takeaway, outs: &[Output]) -> Html {
         (None, None) => html! { <p class="tk-finding muted" aria-busy="true">{"Measuring…"}</p> },
     };
     html! {
-        <li class={classes!("card", "tk-row", format!("pillar-{}", pillar.to_lowercase()))}>
+        <li class={classes!("card", "tk-row", format!("pillar-{}", pillar.to_ascii_lowercase()))}>
             <p class="kicker">{ format!("Pillar · {pillar}") }</p>
             <div class="tk-claim">
                 <p><span class="tk-label">{"Insight"}</span>{ t.insight }</p>

@@ -113,7 +113,7 @@ pub fn View(props: &Props) -> Html {
         if let Some((cost, day)) = (*charts).clone() {
             <div class="grid2">
                 <Chart spec={cost} height={260} caption={format!("Cost against quality: each line is one strategy sized for 40–90 % utilisation; dots are this run ({} %)", num(p.target_util))} />
-                <Chart spec={day} height={260} caption={format!("Demand and the {} fleet's ready capacity over the day", name(&p.strategy).to_lowercase())} />
+                <Chart spec={day} height={260} caption={format!("Demand and the {} fleet's ready capacity over the day", name(&p.strategy).to_ascii_lowercase())} />
             </div>
         }
         <div class="table-wrap">
@@ -185,7 +185,7 @@ fn cost_chart(r: &Report, p: &Params) -> Rc<ChartSpec> {
         series.push(Series::new(
             format!(
                 "{} at {} %",
-                name(&f.key).to_lowercase(),
+                name(&f.key).to_ascii_lowercase(),
                 num(p.target_util)
             ),
             Kind::Points,
@@ -235,7 +235,7 @@ fn day_chart(r: &Report, p: &Params) -> Rc<ChartSpec> {
             .map(|(m, &n)| (m as f64 / 60.0, f64::from(n) * p.capacity))
             .collect();
         series.push(Series::new(
-            format!("{} capacity", name(&f.key).to_lowercase()),
+            format!("{} capacity", name(&f.key).to_ascii_lowercase()),
             Kind::Line,
             colour(&f.key),
             cap,

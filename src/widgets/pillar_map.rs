@@ -329,7 +329,7 @@ fn focus_panel(r: &Report, links: &Links, set: &Set) -> Html {
             html! {
                 <div class={classes!("pm-focus", pillar_class(&p.id))} data-testid="focus-panel">
                     <h4>{ format!("Pillar {} · {}", p.numeral, p.name) }<span class="badge">{ if p.core { "core" } else { "extension" } }</span></h4>
-                    <p class="pm-small">{ format!("Covers {}. In the house: {}.", p.aspect.to_lowercase(), p.house_role) }</p>
+                    <p class="pm-small">{ format!("Covers {}. In the house: {}.", p.aspect.to_ascii_lowercase(), p.house_role) }</p>
                     <p class="pm-small"><strong>{"Wrestles with: "}</strong>{ axioms.join(", ") }
                         if !p.also.is_empty() { { format!(" — and {}", p.also) } }</p>
                     <p class="pm-small"><strong>{"The summary's takeaway: "}</strong>{ p.insight.clone() }</p>

@@ -68,7 +68,7 @@ fn scenario_words(p: &Params) -> String {
             ms(Some(p.timeout_ms))
         )
     } else {
-        format!("It fails at {}.", at.to_lowercase())
+        format!("It fails at {}.", at.to_ascii_lowercase())
     };
     let loss = if p.loss_pct > 0.0 {
         format!(" {} % of messages are lost.", sig3(p.loss_pct))
@@ -450,7 +450,7 @@ fn LiveSaga(props: &LiveSagaProps) -> Html {
             .iter()
             .map(|s| format!(
                 "{}: {} sent",
-                style_name(s.style).to_lowercase(),
+                style_name(s.style).to_ascii_lowercase(),
                 s.messages.iter().filter(|m| m.t <= now_ms).count()
             ))
             .collect::<Vec<_>>()
