@@ -12,7 +12,9 @@ Called by scripts/trunk_post_build.py for `trunk build --release` / `trunk serve
     build(stage_dir) -> {"bundles": {key: [glue, wasm]}, "page_of": {slug: key}, "default": "21"}
 
 Each bundle is `cargo build` with its features, then wasm-bindgen and wasm-opt -Oz (the same
-steps Trunk takes for its own build) and esbuild --minify on the glue, in two lanes at once. Post-processed files are cached under target/bundles by the hash of cargo's output,
+steps Trunk takes for its own build), esbuild --minify on the glue and short import names
+(scripts/short_imports.py), in two lanes at once. Post-processed files are cached under
+target/bundles by the hash of cargo's output,
 so a rebuild with no change costs cargo's freshness checks only.
 """
 import concurrent.futures
@@ -23,6 +25,8 @@ import re
 import shutil
 import subprocess
 import sys
+
+import short_imports
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 PAGES = [str(n) for n in range(21, 33)]
@@ -57,7 +61,7 @@ def sha(path, n=16):
 
 def post_process(key, wasm, cache_root):
     """wasm-bindgen + wasm-opt, cached by the input's hash. Returns the cache directory."""
-    out = os.path.join(cache_root, key, sha(wasm) + "-min")
+    out = os.path.join(cache_root, key, sha(wasm) + "-short")
     name = "pillars-lab-" + key
     if os.path.exists(os.path.join(out, "done")):
         return out
@@ -72,6 +76,7 @@ def post_process(key, wasm, cache_root):
     subprocess.run(["esbuild", glue, "--minify", "--format=esm", "--log-level=warning",
                     "--outfile=" + glue + ".min"], check=True)
     os.replace(glue + ".min", glue)
+    short_imports.shorten(bg, glue, f"./{name}_bg.js")
     open(os.path.join(out, "done"), "w").close()
     return out
 
