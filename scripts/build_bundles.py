@@ -51,6 +51,49 @@ def page_of():
     return {slug: page for slug, page in found}
 
 
+def split_css(text, pages):
+    """The stylesheet's shell part and, per bundle key, the sections of that bundle's widgets.
+
+    A section starts at a comment line naming a registered widget (`/* cache */`) or the summary
+    (`/* summary: … */`) and ends at its `/* end <name> */` line or the next section's start;
+    everything outside sections is the shell's, sent to every address."""
+    shell, per_key, key = [], {}, None
+    for line in text.splitlines(keepends=True):
+        t = line.strip()
+        end = re.fullmatch(r"/\* end ([a-z0-9-]+) \*/", t)
+        start = re.fullmatch(r"/\* ([a-z0-9-]+)(?::[^*]*)? \*/", t)
+        if end and key is not None:
+            key = None
+        elif start and (start.group(1) in pages or start.group(1) == "summary"):
+            key = pages.get(start.group(1), "summary")
+        elif key is None:
+            shell.append(line)
+        else:
+            per_key.setdefault(key, []).append(line)
+    return "".join(shell), {k: "".join(v) for k, v in per_key.items()}
+
+
+def minify_css(text):
+    return subprocess.run(["esbuild", "--minify", "--loader=css", "--log-level=warning"], input=text,
+                          capture_output=True, text=True, check=True).stdout
+
+
+def write_css(stage):
+    """Write the shell stylesheet and each bundle's widget stylesheet (minified, hashed names):
+    (shell file, {key: file})."""
+    pages = page_of()
+    shell, per_key = split_css(open(os.path.join(ROOT, "www", "style.css"), encoding="utf-8").read(), pages)
+
+    def put(prefix, text):
+        body = minify_css(text)
+        name = "%s-%s.css" % (prefix, hashlib.sha256(body.encode()).hexdigest()[:16])
+        with open(os.path.join(stage, name), "w", encoding="utf-8") as f:
+            f.write(body)
+        return name
+
+    return put("style-shell", shell), {k: put("style-" + k, v) for k, v in sorted(per_key.items()) if v.strip()}
+
+
 def sha(path, n=16):
     h = hashlib.sha256()
     with open(path, "rb") as f:

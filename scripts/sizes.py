@@ -36,7 +36,11 @@ for f in files:
 if not bundles:
     sys.exit("sizes: no page bundles in %s (build with `trunk build --release`)" % dist)
 
-shared = [f for f in files if re.fullmatch(r"(index\.html|boot-.*\.js|style-.*\.css|sim-worker\.js)", f)]
+shared = [f for f in files if re.fullmatch(r"(index\.html|boot-.*\.js|style-(shell-)?[0-9a-f]+\.css|sim-worker\.js)", f)]
+for f in files:  # a bundle's own stylesheet (its widgets' sections of style.css)
+    m = re.fullmatch(r"style-(\d+|summary)-[0-9a-f]+\.css", f)
+    if m:
+        bundles[m.group(1)]["css"] = f
 for root, _, names in os.walk(os.path.join(dist, "snippets")):
     shared += [os.path.relpath(os.path.join(root, n), dist) for n in names]
 row = "  {:<52} {:>10} {:>10} {:>10}"
@@ -49,16 +53,18 @@ for f in shared:
     print(row.format(f, os.path.getsize(p), gz(p), b))
 print(row.format("shared, total", "", "", shared_br))
 print()
-print("  {:<10} {:>12} {:>12} {:>12} {:>16}".format("bundle", "wasm raw", "wasm brotli", "glue brotli", "address total"))
+print("  {:<10} {:>12} {:>12} {:>12} {:>12} {:>16}".format("bundle", "wasm raw", "wasm brotli", "glue brotli", "css brotli",
+                                                        "address total"))
 totals = {}
 for key in sorted(bundles, key=lambda k: (k == "summary", k)):
     b = bundles[key]
     w, g = os.path.join(dist, b["wasm"]), os.path.join(dist, b["glue"])
     wb, gb = br(w), br(g)
-    totals[key] = shared_br + wb + gb
+    cb = br(os.path.join(dist, b["css"])) if "css" in b else 0
+    totals[key] = shared_br + wb + gb + cb
     mark = "" if totals[key] <= TARGET else "  over 250 KiB"
-    print("  {:<10} {:>12} {:>12} {:>12} {:>12.1f} KiB{}".format(
-        "page " + key if key != "summary" else key, os.path.getsize(w), wb, gb, totals[key] / 1024, mark))
+    print("  {:<10} {:>12} {:>12} {:>12} {:>12} {:>12.1f} KiB{}".format(
+        "page " + key if key != "summary" else key, os.path.getsize(w), wb, gb, cb, totals[key] / 1024, mark))
 pages = sorted(v for k, v in totals.items() if k != "summary")
 print()
 print("  one address, brotli: pages {:.1f}–{:.1f} KiB (median {:.1f}), summary {:.1f} KiB; target ≤ 250 KiB"

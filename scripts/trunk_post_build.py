@@ -6,8 +6,10 @@
    (scripts/build_bundles.py), booted by www/boot.js, which picks the bundle for the address.
    Other builds keep Trunk's bundle and move its inline boot script out to its own file
    (boot-<hash>.js), so the site's Content-Security-Policy can forbid inline script.
+   The stylesheet is split the same way (build_bundles.split_css): index.html links the shell's
+   part, and the boot script adds the page's widgets' part.
 2. Writes embed.js from www/embed.js, filling in the bundles' hashed file names and the
-   stylesheet's, so other sites can mount widgets with one <script>.
+   stylesheets', so other sites can mount widgets with one <script>.
 """
 import hashlib
 import json
@@ -42,6 +44,7 @@ def write_hashed(prefix, body):
 
 def fill(template, plan):
     return (template.replace("__BUNDLES__", json.dumps(plan["bundles"], sort_keys=True))
+                    .replace("__PAGE_CSS__", json.dumps(plan["css"], sort_keys=True))
                     .replace("__PAGE_OF__", json.dumps(plan["page_of"], sort_keys=True))
                     .replace("__DEFAULT__", json.dumps(plan["default"])))
 
@@ -56,6 +59,14 @@ trunk_glue, trunk_wasm = one(r"pillars-lab-[0-9a-f]+\.js"), one(r"pillars-lab-[0
 if release:
     # one bundle per page instead of Trunk's everything-bundle, booted by www/boot.js
     plan = build_bundles.build(stage)
+    # the stylesheet split the same way: the shell's for every address, each page's widgets' own
+    trunk_css = one(r"style-[0-9a-f]+\.css")
+    css, plan["css"] = build_bundles.write_css(stage)
+    os.remove(os.path.join(stage, trunk_css))
+    html, n = re.subn(r"<link [^>]*href=[\"']?/?%s[^>]*>" % re.escape(trunk_css),
+                      '<link rel="stylesheet" href="/%s">' % css, html)
+    if n != 1:
+        sys.exit("trunk_post_build: no link to %s in index.html:\n%s" % (trunk_css, html))
     boot = write_hashed("boot", fill(open(os.path.join(www, "boot.js"), encoding="utf-8").read(), plan))
     html = re.sub(r"<link [^>]*rel=[\"']?(?:modulepreload|preload)[\"']?[^>]*>", "", html)
     html = inline.sub("", html)
@@ -65,7 +76,8 @@ if release:
     for f in (trunk_glue, trunk_wasm):
         os.remove(os.path.join(stage, f))
 else:
-    plan = {"bundles": {"all": [trunk_glue, trunk_wasm]}, "page_of": {}, "default": "all"}
+    css = one(r"style-[0-9a-f]+\.css")
+    plan = {"bundles": {"all": [trunk_glue, trunk_wasm]}, "page_of": {}, "default": "all", "css": {}}
     if m:
         boot = write_hashed("boot", m.group(1).strip() + "\n")
         html = html[: m.start()] + '<script type="module" src="/%s"></script>' % boot + html[m.end():]
@@ -78,6 +90,6 @@ with open(index_path, "w", encoding="utf-8") as f:
     f.write(html)
 
 embed = fill(open(os.path.join(www, "embed.js"), encoding="utf-8").read(), plan)
-embed = embed.replace("__CSS__", one(r"style-[0-9a-f]+\.css"))
+embed = embed.replace("__CSS__", css)
 with open(os.path.join(stage, "embed.js"), "w", encoding="utf-8") as f:
     f.write(embed)

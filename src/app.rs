@@ -150,7 +150,9 @@ fn Shell(props: &ShellProps) -> Html {
                         }
                     }) }
                     <Link<Route> to={Route::Summary} classes={classes!(at_summary.then_some("active"))}>
-                        <span aria-current={at_summary.then_some("page")} title="Summary: from axioms to architecture">{"Σ"}</span>
+                        <span aria-current={at_summary.then_some("page")} title="Summary: from axioms to architecture">
+                            <span aria-hidden="true">{"Σ"}</span><span class="sr-only">{"Summary"}</span>
+                        </span>
                     </Link<Route>>
                 </nav>
                 <button type="button" class="theme-toggle" onclick={toggle} aria-label={label} title={label}>

@@ -4,6 +4,7 @@
 // Trunk's own script instead.
 const BUNDLES = __BUNDLES__; // key -> [glue, wasm]
 const BUNDLE_OF = __PAGE_OF__; // widget slug -> key
+const PAGE_CSS = __PAGE_CSS__; // key -> the stylesheet of that bundle's widgets (index.html links the shell's)
 const path = location.pathname.replace(/\/+$/, '');
 let key = __DEFAULT__;
 let m;
@@ -18,7 +19,17 @@ link.rel = 'modulepreload';
 link.href = glue;
 document.head.append(link);
 const response = fetch(wasm); // in parallel with the glue
+// the page's widgets' styles, loaded before the app starts so nothing is drawn unstyled
+let styled = Promise.resolve();
+if (PAGE_CSS[key]) {
+  const css = document.createElement('link');
+  css.rel = 'stylesheet';
+  css.href = new URL(PAGE_CSS[key], document.baseURI).href;
+  styled = new Promise((done) => { css.onload = css.onerror = done; });
+  document.head.append(css);
+}
 const bindings = await import(glue);
+await styled;
 const instance = await bindings.default({ module_or_path: response });
 window.wasmBindings = bindings;
 dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm: instance } }));

@@ -23,7 +23,8 @@
   const BUNDLES = __BUNDLES__;
   const BUNDLE_OF = __PAGE_OF__;
   const DEFAULT = __DEFAULT__;
-  const CSS = at('__CSS__');
+  const CSS = at('__CSS__'); // the shell's styles
+  const PAGE_CSS = __PAGE_CSS__; // bundle key -> its widgets' styles (release site)
 
   const scheme = () => {
     const s = document.body && document.body.getAttribute('data-md-color-scheme');
@@ -100,11 +101,17 @@
       q.set('site', ORIGIN); // so the widget's "open in Pillars Lab" link points home
       const root = el.shadowRoot || el.attachShadow({ mode: 'open' });
       root.replaceChildren();
-      const link = document.createElement('link');
-      link.rel = 'stylesheet';
-      link.href = CSS;
+      const sheets = [CSS];
+      const own = PAGE_CSS[BUNDLE_OF[el.getAttribute('data-widget')]];
+      if (own) sheets.push(at(own));
+      const links = sheets.map((href) => {
+        const link = document.createElement('link');
+        link.rel = 'stylesheet';
+        link.href = href;
+        return link;
+      });
       const holder = document.createElement('div');
-      root.append(link, holder);
+      root.append(...links, holder);
       mounted.set(el, glue.mount_widget(holder, el.getAttribute('data-widget'), q.toString()));
     }
   }

@@ -77,6 +77,27 @@ test('a book page script-embeds widgets of two pages, each from its own bundle',
   const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('_bg.wasm')));
   expect(loaded.some((n) => /pillars-lab-25-/.test(n)), loaded.join(' ')).toBe(true);
   expect(loaded.some((n) => /pillars-lab-27-/.test(n)), loaded.join(' ')).toBe(true);
+  // each shadow root has the shell's styles and its own page's widgets' styles, both applied
+  const sheets = (slug) => page.evaluate((slug) => [...document.querySelector(`[data-widget="${slug}"]`).shadowRoot.styleSheets]
+    .map((s) => s.href.split('/').pop()), slug);
+  expect(await sheets('cache')).toEqual([expect.stringMatching(/^style-shell-/), expect.stringMatching(/^style-25-/)]);
+  expect(await sheets('quorum')).toEqual([expect.stringMatching(/^style-shell-/), expect.stringMatching(/^style-27-/)]);
+  expect(problems()).toEqual([]);
+});
+
+test("an address loads the shell's styles and its own page's widget styles, no other page's", async ({ page }) => {
+  const problems = watchConsole(page);
+  const sheets = () => page.evaluate(() => [...document.styleSheets].map((s) => s.href.split('/').pop()).sort());
+  await page.goto('/page/24');
+  await expect(page.locator('[data-slug="work-stealing"]')).toHaveAttribute('aria-busy', 'false');
+  expect(await sheets()).toEqual([expect.stringMatching(/^style-24-/), expect.stringMatching(/^style-shell-/)]);
+  // work-stealing's own rule (in style-24) is in force: its legend is a flex row, not a list
+  await expect(page.locator('.ws-legend').first()).toHaveCSS('display', 'flex');
+  // the shell's rules too
+  await expect(page.locator('.page-nav')).toHaveCSS('display', 'flex');
+  await page.goto('/summary');
+  await expect(page.locator('.tk-row').first()).toHaveCSS('display', 'grid');
+  expect(await sheets()).toEqual([expect.stringMatching(/^style-shell-/), expect.stringMatching(/^style-summary-/)]);
   expect(problems()).toEqual([]);
 });
 
