@@ -85,13 +85,17 @@ def write_css(stage):
     shell, per_key = split_css(open(os.path.join(ROOT, "www", "style.css"), encoding="utf-8").read(), pages)
 
     def put(prefix, text):
-        body = minify_css(text)
-        name = "%s-%s.css" % (prefix, hashlib.sha256(body.encode()).hexdigest()[:16])
-        with open(os.path.join(stage, name), "w", encoding="utf-8") as f:
-            f.write(body)
-        return name
+        return write_hashed(stage, prefix, ".css", minify_css(text))
 
     return put("style-shell", shell), {k: put("style-" + k, v) for k, v in sorted(per_key.items()) if v.strip()}
+
+
+def write_hashed(stage, prefix, ext, body):
+    """Write `body` to `<prefix>-<hash of body><ext>` in `stage`; returns the file name."""
+    name = "%s-%s%s" % (prefix, hashlib.sha256(body.encode()).hexdigest()[:16], ext)
+    with open(os.path.join(stage, name), "w", encoding="utf-8") as f:
+        f.write(body)
+    return name
 
 
 def sha(path, n=16):

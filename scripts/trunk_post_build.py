@@ -11,7 +11,6 @@
 2. Writes embed.js from www/embed.js, filling in the bundles' hashed file names and the
    stylesheets', so other sites can mount widgets with one <script>.
 """
-import hashlib
 import json
 import os
 import re
@@ -36,10 +35,7 @@ def one(pattern):
 
 
 def write_hashed(prefix, body):
-    name = "%s-%s.js" % (prefix, hashlib.sha256(body.encode()).hexdigest()[:16])
-    with open(os.path.join(stage, name), "w", encoding="utf-8") as f:
-        f.write(body)
-    return name
+    return build_bundles.write_hashed(stage, prefix, ".js", body)
 
 
 def fill(template, plan):
