@@ -333,7 +333,7 @@ pub fn MatrixTable(props: &MatrixProps) -> Html {
                 .cloned()
                 .unwrap_or_else(|| r.cells.get(col).cloned().unwrap_or_default().to_lowercase())
         };
-        rows.sort_by(|a, b| {
+        sim::sort::sort_by(&mut rows, |a, b| {
             let o = key(a).cmp(&key(b));
             if asc {
                 o

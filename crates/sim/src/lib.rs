@@ -11,6 +11,7 @@
 //! - [`params`]: knobs, validation that clamps and explains, key/value (URL, CLI) round trips.
 //! - [`rng`]: the one seeded generator (xoshiro256\*\*).
 //! - [`stats`]: quantiles and summaries.
+//! - [`sort`]: the one shared sort routine for sorts off the hot paths (smaller bundles).
 //! - [`des`]: the scheduled event that the discrete-event models' agendas hold.
 //! - [`models`]: one module per model.
 //! - [`summary`]: the summary page's takeaways, each read from runs of the widgets that show it.
@@ -28,6 +29,7 @@ pub mod models;
 pub mod params;
 pub mod registry;
 pub mod rng;
+pub mod sort;
 pub mod stats;
 pub mod summary;
 

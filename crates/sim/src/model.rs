@@ -220,23 +220,38 @@ fn trials_erased<M: Model>(
     trials: u32,
 ) -> TrialsOutput {
     let (p, notices) = params::from_pairs::<M::Params>(pairs, &[]);
+    let params = serde_json::to_value(&p).unwrap_or(Value::Null);
+    let mut headline = |s| M::headline(&M::run(&p, s));
+    trials_of(slug, seed, trials, params, notices, &mut headline)
+}
+
+/// The model-independent part of a batch of trials (one copy for every model): run the trials
+/// through `headline` and summarise each metric.
+fn trials_of(
+    slug: &str,
+    seed: u64,
+    trials: u32,
+    params: Value,
+    notices: Vec<Notice>,
+    headline: &mut dyn FnMut(u64) -> Vec<(&'static str, f64)>,
+) -> TrialsOutput {
     let trials = trials.clamp(1, 100_000);
     let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for i in 0..trials {
-        let r = M::run(&p, trial_seed(seed, i));
-        for (name, x) in M::headline(&r) {
+        for (name, x) in headline(trial_seed(seed, i)) {
             samples.entry(name.to_string()).or_default().push(x);
         }
+    }
+    let mut metrics = BTreeMap::new();
+    for (k, v) in samples {
+        metrics.insert(k, Summary::of(&v));
     }
     TrialsOutput {
         slug: slug.to_string(),
         seed,
         trials,
-        params: serde_json::to_value(&p).unwrap_or(Value::Null),
+        params,
         notices,
-        metrics: samples
-            .into_iter()
-            .map(|(k, v)| (k, Summary::of(&v)))
-            .collect(),
+        metrics,
     }
 }

@@ -96,7 +96,7 @@ pub fn validate<P: Params>(p: P) -> (P, Vec<Notice>) {
             )
         }
     };
-    clamp_object::<P>(&mut obj, &mut notices);
+    clamp_object(P::knobs(), &mut obj, &mut notices);
     let mut out: P = serde_json::from_value(Value::Object(obj)).unwrap_or_default();
     out.check(&mut notices);
     (out, notices)
@@ -107,15 +107,40 @@ pub fn validate<P: Params>(p: P) -> (P, Vec<Notice>) {
 /// returned untouched in neither form: callers handle `seed` and friends themselves.
 pub fn from_pairs<P: Params>(pairs: &[(String, String)], ignore: &[&str]) -> (P, Vec<Notice>) {
     let mut notices = Vec::new();
-    let mut obj = match serde_json::to_value(P::default()) {
-        Ok(Value::Object(m)) => m,
+    let defaults = serde_json::to_value(P::default()).unwrap_or(Value::Null);
+    let obj = merge_pairs(defaults, P::knobs(), pairs, ignore, &mut notices);
+    let mut p: P = match serde_json::from_value(obj) {
+        Ok(p) => p,
+        Err(_) => {
+            notices.push(Notice::new(
+                "params",
+                "could not read the settings; using defaults",
+            ));
+            P::default()
+        }
+    };
+    p.check(&mut notices);
+    (p, notices)
+}
+
+/// The untyped part of [`from_pairs`], one copy for every model: the defaults' object with the
+/// readable pairs set on it and every knob clamped to its range.
+fn merge_pairs(
+    defaults: Value,
+    knobs: &[Knob],
+    pairs: &[(String, String)],
+    ignore: &[&str],
+    notices: &mut Vec<Notice>,
+) -> Value {
+    let mut obj = match defaults {
+        Value::Object(m) => m,
         _ => Map::new(),
     };
     for (key, raw) in pairs {
         if ignore.contains(&key.as_str()) {
             continue;
         }
-        let Some(knob) = P::knobs().iter().find(|k| k.key == key) else {
+        let Some(knob) = knobs.iter().find(|k| k.key == key) else {
             notices.push(Notice::new(
                 key.clone(),
                 format!("unknown setting “{key}” ignored"),
@@ -138,23 +163,12 @@ pub fn from_pairs<P: Params>(pairs: &[(String, String)], ignore: &[&str]) -> (P,
     }
     // clamp before deserialising: a value out of the field's type range (−5 for a u32) must
     // become the nearest valid value, not reset every other knob
-    clamp_object::<P>(&mut obj, &mut notices);
-    let mut p: P = match serde_json::from_value(Value::Object(obj)) {
-        Ok(p) => p,
-        Err(_) => {
-            notices.push(Notice::new(
-                "params",
-                "could not read the settings; using defaults",
-            ));
-            P::default()
-        }
-    };
-    p.check(&mut notices);
-    (p, notices)
+    clamp_object(knobs, &mut obj, notices);
+    Value::Object(obj)
 }
 
-fn clamp_object<P: Params>(obj: &mut Map<String, Value>, notices: &mut Vec<Notice>) {
-    for knob in P::knobs() {
+fn clamp_object(knobs: &[Knob], obj: &mut Map<String, Value>, notices: &mut Vec<Notice>) {
+    for knob in knobs {
         if let Some(v) = obj.get(knob.key).cloned() {
             let (fixed, note) = clamp_value(knob, &v);
             notices.extend(note);
@@ -165,11 +179,15 @@ fn clamp_object<P: Params>(obj: &mut Map<String, Value>, notices: &mut Vec<Notic
 
 /// The knobs of `p` as `key=value` pairs, in knob order: the inverse of [`from_pairs`].
 pub fn to_pairs<P: Params>(p: &P) -> Vec<(String, String)> {
-    let obj = match serde_json::to_value(p) {
-        Ok(Value::Object(m)) => m,
-        _ => return Vec::new(),
+    object_pairs(serde_json::to_value(p).unwrap_or(Value::Null), P::knobs())
+}
+
+/// The untyped part of [`to_pairs`], one copy for every model.
+fn object_pairs(v: Value, knobs: &[Knob]) -> Vec<(String, String)> {
+    let Value::Object(obj) = v else {
+        return Vec::new();
     };
-    P::knobs()
+    knobs
         .iter()
         .filter_map(|k| obj.get(k.key).map(|v| (k.key.to_string(), format_value(v))))
         .collect()

@@ -986,7 +986,7 @@ fn curve_counts(load: f64, formula: u32, judged: u32) -> Vec<u64> {
         cs.push(u64::from(judged));
     }
     cs.retain(|&c| c >= lo && c <= u64::from(u32::MAX));
-    cs.sort_unstable();
+    crate::sort::sort(&mut cs);
     cs.dedup();
     cs
 }

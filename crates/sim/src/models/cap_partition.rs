@@ -967,7 +967,7 @@ impl CapSim {
             1 => slot[0].posts.to_vec(),
             _ => {
                 let mut all: Vec<u32> = slot.iter().flat_map(|v| v.posts.iter().copied()).collect();
-                all.sort_unstable();
+                crate::sort::sort(&mut all);
                 all.dedup();
                 all
             }
@@ -1143,7 +1143,7 @@ impl CapSim {
                 }
             })
             .collect();
-        m.sort_unstable_by(|a, b| b.cmp(a));
+        crate::sort::sort_by(&mut m, |a, b| b.cmp(a));
         let n_idx = m[majority(self.n) as usize - 1];
         if n_idx <= node.commit || node.log[n_idx as usize - 1].term != node.term {
             return;
@@ -1470,7 +1470,7 @@ impl CapSim {
             .filter(|n| !n.crashed)
             .flat_map(|n| n.store[key as usize].iter())
             .collect();
-        all.sort_by_key(|v| v.op);
+        crate::sort::sort_by(&mut all, |a, b| a.op.cmp(&b.op));
         all.dedup_by_key(|v| v.op);
         all.iter()
             .filter(|v| !all.iter().any(|w| w.op != v.op && w.covers(v)))
@@ -1537,7 +1537,7 @@ impl CapSim {
                 lost: m.lost,
             })
             .collect();
-        flights.sort_by(|a, b| b.sent.total_cmp(&a.sent));
+        crate::sort::sort_by(&mut flights, |a, b| b.sent.total_cmp(&a.sent));
         flights.truncate(120);
         let (mut ok_left, mut refused_left, mut ok_right, mut refused_right) = (0, 0, 0, 0);
         for o in &self.ops {

@@ -460,7 +460,7 @@ impl<T: Clone> MvRegister<T> {
                 keep.push((c.clone(), v.clone()));
             }
         }
-        keep.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::sort::sort_by(&mut keep, |a, b| a.0.cmp(&b.0));
         self.versions = keep;
         self.versions.len() > 1
     }

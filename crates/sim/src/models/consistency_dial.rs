@@ -764,7 +764,7 @@ impl<'a> Search<'a> {
         let mut cands: Vec<usize> = (0..procs.len())
             .filter(|&p| head(p, next).is_some_and(|i| self.ops[i].write))
             .collect();
-        cands.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut cands, |&a, &b| {
             let (x, y) = (
                 self.ops[procs[a][next[a] as usize]],
                 self.ops[procs[b][next[b] as usize]],

@@ -930,7 +930,7 @@ fn ring_points(table: &NodeTable, n: u32, v: u32) -> (Vec<RingPoint>, bool) {
     for (id, hs) in table.vnode.iter().enumerate().take(n as usize) {
         pts.extend(hs.iter().take(per as usize).map(|&h| (h, id as u16)));
     }
-    pts.sort_by_key(|&(h, _)| h);
+    crate::sort::sort_by(&mut pts, |a, b| a.0.cmp(&b.0));
     (
         pts.into_iter()
             .map(|(h, node)| RingPoint {

@@ -1037,7 +1037,7 @@ impl Model for DatastorePicker {
             .filter(|c| c.agreement != "differs")
             .count() as u32;
         let mut names: Vec<&str> = COMPONENTS.iter().map(|c| c.store).collect();
-        names.sort_unstable();
+        crate::sort::sort(&mut names);
         names.dedup();
         let mut notes = Vec::new();
         if st.id == "document" {

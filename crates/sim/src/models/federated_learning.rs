@@ -651,7 +651,7 @@ impl Federation {
             perm.swap(i, j);
         }
         let mut chosen = perm[..m].to_vec();
-        chosen.sort_unstable();
+        crate::sort::sort(&mut chosen);
         let drop_p = self.p.dropout_pct / 100.0;
         let batch = self.p.batch as usize;
         let mut budget = 0u64;

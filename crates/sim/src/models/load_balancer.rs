@@ -1750,7 +1750,7 @@ fn notes(p: &Params, r: &Report) -> Vec<String> {
         ));
     }
     let mut ranked: Vec<&StrategyResult> = r.strategies.iter().collect();
-    ranked.sort_by(|a, b| b.efficiency.total_cmp(&a.efficiency));
+    crate::sort::sort_by(&mut ranked, |a, b| b.efficiency.total_cmp(&a.efficiency));
     if let (Some(best), Some(worst)) = (ranked.first(), ranked.last()) {
         out.push(format!(
             "Best on this traffic: {} ({}, p99 {:.1} ms). Worst: {} ({}, p99 {:.1} ms).",

@@ -1173,7 +1173,7 @@ impl Cluster {
         let n = self.n as usize;
         let mut m: Vec<u32> = s.match_idx[..n].to_vec();
         m[i as usize] = s.log.len() as u32;
-        m.sort_unstable_by(|a, b| b.cmp(a));
+        crate::sort::sort_by(&mut m, |a, b| b.cmp(a));
         let cand = m[self.majority as usize - 1];
         if cand > s.commit && cand as usize <= s.log.len() && s.log[cand as usize - 1] == s.term {
             s.commit = cand;

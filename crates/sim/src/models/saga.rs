@@ -1264,7 +1264,7 @@ impl SagaSim {
         let mut idx: Vec<usize> = (0..self.msgs.len())
             .filter(|&i| self.msgs[i].sent <= t)
             .collect();
-        idx.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut idx, |&a, &b| {
             self.msgs[a]
                 .sent
                 .total_cmp(&self.msgs[b].sent)

@@ -379,7 +379,7 @@ pub fn mod_moved_count(count: u32, n: u32, m: u32) -> u64 {
 /// The order LPT places virtual shards in: heaviest first (ties: lowest number).
 fn lpt_order(loads: &[f64]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..loads.len() as u32).collect();
-    order.sort_by(|&a, &b| {
+    crate::sort::sort_by(&mut order, |&a, &b| {
         loads[b as usize]
             .total_cmp(&loads[a as usize])
             .then(a.cmp(&b))

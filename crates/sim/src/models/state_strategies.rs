@@ -445,7 +445,7 @@ impl Placement {
         let pref = if p.scheme == "virtual" {
             // LPT: largest expected load first onto the least loaded node (ties: lowest index).
             let mut order: Vec<u32> = (0..shards).collect();
-            order.sort_by(|&a, &b| {
+            crate::sort::sort_by(&mut order, |&a, &b| {
                 shard_share[b as usize]
                     .total_cmp(&shard_share[a as usize])
                     .then(a.cmp(&b))
@@ -471,11 +471,8 @@ impl Placement {
                     let prim = primary[s as usize];
                     // the rest by rendezvous hashing: highest hash(shard, node) first
                     let mut rest: Vec<u32> = (0..n).filter(|&x| x != prim).collect();
-                    rest.sort_by_key(|&x| {
-                        std::cmp::Reverse(fmix64(
-                            salt ^ (u64::from(s) << 32) ^ u64::from(x) ^ 0x5EED,
-                        ))
-                    });
+                    let key = |x: u32| fmix64(salt ^ (u64::from(s) << 32) ^ u64::from(x) ^ 0x5EED);
+                    crate::sort::sort_by(&mut rest, |&a, &b| key(b).cmp(&key(a)));
                     std::iter::once(prim).chain(rest).map(|x| x as u8).collect()
                 })
                 .collect()
@@ -1168,7 +1165,9 @@ impl Cluster {
         }
         let cands = &mut cands[..m];
         if !write {
-            cands.sort_by(|&a, &c| self.busy[a].total_cmp(&self.busy[c]).then(a.cmp(&c)));
+            crate::sort::sort_by(cands, |&a, &c| {
+                self.busy[a].total_cmp(&self.busy[c]).then(a.cmp(&c))
+            });
         }
         let tried = cands
             .iter()

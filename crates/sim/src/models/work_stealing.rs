@@ -357,7 +357,7 @@ pub fn largest_remainder(n: u32, shares: &[f64]) -> Vec<u32> {
     let mut counts: Vec<u32> = exact.iter().map(|&x| libm::floor(x) as u32).collect();
     let given: u32 = counts.iter().sum();
     let mut order: Vec<usize> = (0..shares.len()).collect();
-    order.sort_by(|&a, &b| {
+    crate::sort::sort_by(&mut order, |&a, &b| {
         let (ra, rb) = (
             exact[a] - libm::floor(exact[a]),
             exact[b] - libm::floor(exact[b]),
@@ -1280,7 +1280,7 @@ fn build_gantt(sim: &StealSim, horizon_ms: f64, span_ms: f64, now_ms: f64) -> Ga
             });
         }
         for row in &mut rows {
-            row.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+            crate::sort::sort_by(row, |a, b| a.start_ms.total_cmp(&b.start_ms));
         }
     } else {
         let bins = (MAX_BARS / w as u32).clamp(24, 240) as usize;
