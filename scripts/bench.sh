@@ -35,7 +35,7 @@ PY
 done
 
 port=8093
-python3 scripts/serve_dist.py --port $port >/dev/null 2>&1 &
+python3 scripts/serve_dist.py --port $port --no-store >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null' EXIT
 sleep 0.5

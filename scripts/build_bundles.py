@@ -74,8 +74,14 @@ def split_css(text, pages):
 
 
 def minify_css(text):
-    return subprocess.run(["esbuild", "--minify", "--loader=css", "--log-level=warning"], input=text,
-                          capture_output=True, text=True, check=True).stdout
+    return minify(text, "css")
+
+
+def minify(text, loader):
+    """esbuild --minify on `text` (loader "css" or "js"; js as an ES module)."""
+    esm = ["--format=esm"] if loader == "js" else []
+    return subprocess.run(["esbuild", "--minify", "--loader=" + loader, *esm, "--log-level=warning"],
+                          input=text, capture_output=True, text=True, check=True).stdout
 
 
 def write_css(stage):

@@ -63,7 +63,8 @@ if release:
                       '<link rel="stylesheet" href="/%s">' % css, html)
     if n != 1:
         sys.exit("trunk_post_build: no link to %s in index.html:\n%s" % (trunk_css, html))
-    boot = write_hashed("boot", fill(open(os.path.join(www, "boot.js"), encoding="utf-8").read(), plan))
+    boot_js = fill(open(os.path.join(www, "boot.js"), encoding="utf-8").read(), plan)
+    boot = write_hashed("boot", build_bundles.minify(boot_js, "js"))
     html = re.sub(r"<link [^>]*rel=[\"']?(?:modulepreload|preload)[\"']?[^>]*>", "", html)
     html = inline.sub("", html)
     html = re.sub(r"<script type=[\"']?module[\"']? src=[\"']?/boot-[^>]*></script>", "", html)

@@ -5,12 +5,16 @@
 const BUNDLES = __BUNDLES__; // key -> [glue, wasm]
 const BUNDLE_OF = __PAGE_OF__; // widget slug -> key
 const PAGE_CSS = __PAGE_CSS__; // key -> the stylesheet of that bundle's widgets (index.html links the shell's)
-const path = location.pathname.replace(/\/+$/, '');
-let key = __DEFAULT__;
-let m;
-if ((m = path.match(/^\/page\/(\d+)$/)) && BUNDLES[m[1]]) key = m[1];
-else if ((m = path.match(/^\/(?:widget|embed)\/([^/]+)$/)) && BUNDLES[BUNDLE_OF[m[1]]]) key = BUNDLE_OF[m[1]];
-else if (path === '/summary') key = 'summary';
+// the bundle an address needs (the home page and unknown addresses: the default one)
+function bundleOf(pathname) {
+  const path = pathname.replace(/\/+$/, '');
+  let m;
+  if ((m = path.match(/^\/page\/(\d+)$/)) && BUNDLES[m[1]]) return m[1];
+  if ((m = path.match(/^\/(?:widget|embed)\/([^/]+)$/)) && BUNDLES[BUNDLE_OF[m[1]]]) return BUNDLE_OF[m[1]];
+  if (path === '/summary') return 'summary';
+  return __DEFAULT__;
+}
+const key = bundleOf(location.pathname);
 const [glue, wasm] = BUNDLES[key].map((f) => new URL(f, document.baseURI).href);
 document.documentElement.dataset.bundle = key;
 // the app finds its glue by this link (to start its worker on the same code)
@@ -33,3 +37,31 @@ await styled;
 const instance = await bindings.default({ module_or_path: response });
 window.wasmBindings = bindings;
 dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm: instance } }));
+
+// A link to a page of another bundle reloads the page there (src/chrome/bundle.rs). Fetch that
+// bundle as soon as the reader shows intent — a pointer resting on the link, keyboard focus, a
+// touch — so the reload finds it in the cache. Never for the bundle already running, and once each.
+const fetched = new Set([key]);
+function prefetch(a) {
+  if (!a || a.origin !== location.origin) return;
+  const next = bundleOf(a.pathname);
+  if (fetched.has(next)) return;
+  fetched.add(next);
+  for (const f of [...BUNDLES[next], PAGE_CSS[next]].filter(Boolean)) {
+    const hint = document.createElement('link');
+    hint.rel = 'prefetch';
+    hint.href = new URL(f, document.baseURI).href;
+    document.head.append(hint);
+  }
+}
+const linkOf = (e) => (e.target instanceof Element ? e.target.closest('a[href]') : null);
+let resting = null;
+addEventListener('pointerover', (e) => {
+  const a = linkOf(e);
+  clearTimeout(resting);
+  // a pointer only passing over the nav is not intent: wait for it to rest a moment
+  if (a) resting = setTimeout(() => prefetch(a), 80);
+});
+addEventListener('pointerout', () => clearTimeout(resting));
+addEventListener('focusin', (e) => prefetch(linkOf(e)));
+addEventListener('touchstart', (e) => prefetch(linkOf(e)), { passive: true });

@@ -111,3 +111,35 @@ test("on a phone, the current page's number is in view after a link loads anothe
   expect(active.x).toBeGreaterThanOrEqual(nav.x);
   expect(active.x + active.width).toBeLessThanOrEqual(nav.x + nav.width + 0.5);
 });
+
+test("resting on a link to another bundle's page fetches that bundle, and the reload takes it from the cache", async ({ page }) => {
+  const problems = watchConsole(page);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const url = new Map(), cached = new Set(), fetched = [];
+  cdp.on('Network.requestWillBeSent', (e) => { url.set(e.requestId, e.request.url); fetched.push(e.request.url); });
+  cdp.on('Network.requestServedFromCache', (e) => cached.add(url.get(e.requestId)));
+  cdp.on('Network.responseReceived', (e) => {
+    if (e.response.fromDiskCache || e.response.fromPrefetchCache) cached.add(e.response.url);
+  });
+  await page.goto('/page/21');
+  await expect(page.locator('[data-slug="pillar-map"]')).toHaveAttribute('aria-busy', 'false');
+  const is27 = (u) => /pillars-lab-27-[0-9a-f]+(_bg\.wasm|\.js)$/.test(u);
+  // passing over other links fetches nothing; resting on page 27's fetches its glue and wasm
+  await page.locator('nav.page-nav a[href="/page/22"]').hover();
+  await page.locator('nav.page-nav a[href="/page/27"]').hover();
+  await expect.poll(() => fetched.filter(is27).length).toBe(2);
+  expect(fetched.some((u) => /pillars-lab-22-/.test(u)), fetched.join(' ')).toBe(false);
+  await expect(page.locator('link[rel=prefetch][href*="style-27-"]')).toHaveCount(1);
+  // its own bundle is never prefetched again
+  await page.locator('nav.page-nav a[href="/page/21"]').hover();
+  await page.waitForTimeout(200);
+  expect(fetched.filter((u) => /pillars-lab-21-/.test(u) && u.includes('_bg.wasm'))).toHaveLength(1);
+  await page.locator('nav.page-nav a[href="/page/27"]').click();
+  await expect(page.locator('[data-slug="quorum"]')).toHaveAttribute('aria-busy', 'false');
+  expect(await bundle(page)).toBe('27');
+  const wasm27 = [...new Set(fetched.filter((u) => is27(u) && u.endsWith('_bg.wasm')))];
+  expect(wasm27).toHaveLength(1);
+  expect(cached.has(wasm27[0]), [...cached].join(' ')).toBe(true);
+  expect(problems()).toEqual([]);
+});
