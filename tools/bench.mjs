@@ -23,6 +23,14 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 await page.addInitScript(() => {
   window.__long = [];
+  // the worker's replies, with the time each request spent in the worker (www/sim-worker.js)
+  window.__replies = [];
+  const Native = window.Worker;
+  window.Worker = function (...args) {
+    const w = new Native(...args);
+    w.addEventListener('message', (e) => { if (e.data && e.data.json) window.__replies.push({ at: performance.now(), ms: e.data.ms }); });
+    return w;
+  };
   new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true });
 });
 
@@ -84,9 +92,10 @@ for (const slug of slugs) {
       for (const v of [d + k * step, d - k * step]) if (v >= lo && v <= hi && values.length < 40) values.push(v);
     }
     const text = () => [...sec.querySelectorAll('[data-metric]')].map((m) => m.textContent).join('|');
-    const ready = [], shown = [], complete = [];
+    const ready = [], shown = [], complete = [], worker = [], after = [];
     for (const v of values) {
       const before = text();
+      window.__replies = [];
       input.value = String(v);
       const t0 = performance.now();
       input.dispatchEvent(new Event('input', { bubbles: true }));
@@ -114,6 +123,11 @@ for (const slug of slugs) {
         mo.observe(sec, { subtree: true, childList: true, characterData: true, attributes: true });
       });
       if (t1 != null && t2 != null) {
+        const reply = window.__replies[0];
+        if (reply && reply.ms != null) {
+          worker.push(reply.ms);
+          after.push(t1 - reply.at);
+        }
         ready.push(t1 - t0);
         complete.push(t2 - t0);
         if (t1shown == null) await new Promise((r) => requestAnimationFrame(() => r()));
@@ -121,13 +135,16 @@ for (const slug of slugs) {
       }
       await new Promise((r) => setTimeout(r, 30));
     }
-    return { ready, shown, complete, knob: input.id };
+    return { ready, shown, complete, worker, after, knob: input.id };
   }, { slug, knob: process.env.KNOB });
   const longs = await page.evaluate(() => window.__long);
   if (!times.ready.length) { console.log(`  ${slug.padEnd(26)} (its first slider's smallest step changes no shown number)`); continue; }
-  const { ready, shown, complete } = times;
+  const { ready, shown, complete, worker, after } = times;
+  // of ready: the run in the worker, and the main thread's part once the reply is in (parse,
+  // render, draw); the rest is posting, queueing behind the controls' own repaint, and messaging
+  const split = worker.length ? `   (worker run p50 ${f(quantile(worker, 0.5))} ms, after the reply p50 ${f(quantile(after, 0.5))} ms)` : '';
   const later = quantile(complete, 0.5) - quantile(ready, 0.5) > 2 ? `   complete p50 ${f(quantile(complete, 0.5))} ms  p95 ${f(quantile(complete, 0.95))} ms` : '';
-  console.log(`  ${slug.padEnd(26)} n=${String(ready.length).padStart(2)}  ready p50 ${f(quantile(ready, 0.5))} ms  p95 ${f(quantile(ready, 0.95))} ms   shown p50 ${f(quantile(shown, 0.5))} ms  p95 ${f(quantile(shown, 0.95))} ms${later}   tasks > 50 ms: ${longs.length}${longs.length ? ` (max ${f(Math.max(...longs))} ms)` : ''}${process.env.KNOB ? `   [${times.knob}]` : ''}`);
+  console.log(`  ${slug.padEnd(26)} n=${String(ready.length).padStart(2)}  ready p50 ${f(quantile(ready, 0.5))} ms  p95 ${f(quantile(ready, 0.95))} ms${split}   shown p50 ${f(quantile(shown, 0.5))} ms  p95 ${f(quantile(shown, 0.95))} ms${later}   tasks > 50 ms: ${longs.length}${longs.length ? ` (max ${f(Math.max(...longs))} ms)` : ''}${process.env.KNOB ? `   [${times.knob}]` : ''}`);
 }
 
 // 4. while the live simulation plays
