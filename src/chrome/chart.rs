@@ -21,8 +21,29 @@ pub enum Kind {
     Dashed,
     /// Dots.
     Points,
-    /// Bars centred on each x (categorical charts).
+    /// Bars centred on each x (categorical charts). Several `Bars` series overlap: a larger
+    /// total behind a smaller part.
     Bars,
+    /// Bars side by side: at each x, this series takes slot `slot` of `of` equal slots
+    /// (categorical charts comparing several series per category).
+    Grouped { slot: u8, of: u8 },
+    /// A short horizontal tick across slot `slot` of `of` at each x, in the text colour: a
+    /// second figure (a median) on a [`Kind::Grouped`] bar (its 99th percentile).
+    Tick { slot: u8, of: u8 },
+}
+
+impl Kind {
+    fn is_bar_like(self) -> bool {
+        matches!(self, Kind::Bars | Kind::Grouped { .. } | Kind::Tick { .. })
+    }
+}
+
+/// The x span of slot `slot` of `of` in the bar width around `x`.
+fn slot_span(x: f64, slot: u8, of: u8) -> (f64, f64) {
+    let w = 0.76 / f64::from(of.max(1));
+    let a = x - 0.38 + w * f64::from(slot.min(of.max(1) - 1));
+    // a hair of space between neighbouring bars
+    (a + w * 0.06, a + w * 0.94)
 }
 
 /// One named series.
@@ -204,7 +225,7 @@ fn bounds(spec: &ChartSpec) -> Option<((f64, f64), (f64, f64))> {
             x1 = x1.max(x);
         }
     }
-    if !spec.categories.is_empty() || spec.series.iter().any(|s| s.kind == Kind::Bars) {
+    if !spec.categories.is_empty() || spec.series.iter().any(|s| s.kind.is_bar_like()) {
         x0 -= 0.6;
         x1 += 0.6;
     }
@@ -339,6 +360,18 @@ pub fn draw(
                     Rectangle::new([(x - 0.38, base), (x + 0.38, y)], color.mix(0.85).filled())
                 }))
             }
+            Kind::Grouped { slot, of } => {
+                let base = if yl { y0 } else { 0f64.max(y0) };
+                chart.draw_series(pts.into_iter().map(|(x, y)| {
+                    let (a, b) = slot_span(x, slot, of);
+                    Rectangle::new([(a, base), (b, y)], color.mix(0.85).filled())
+                }))
+            }
+            // in the text colour: it sits on a bar of its own series' colour
+            Kind::Tick { slot, of } => chart.draw_series(pts.into_iter().map(|(x, y)| {
+                let (a, b) = slot_span(x, slot, of);
+                PathElement::new(vec![(a, y), (b, y)], pal.fg.stroke_width(px(3.0).max(2)))
+            })),
         }
         .map_err(|e| e.to_string())?;
     }
@@ -379,7 +412,8 @@ pub fn draw(
         let (x, y) = (px(item.x) as i32, px(item.row as f64 * 18.0 + 12.0) as i32);
         let swatch = px(18.0) as i32;
         let style = match s.kind {
-            Kind::Bars | Kind::Points => color.stroke_width(px(6.0).max(3)),
+            Kind::Bars | Kind::Grouped { .. } | Kind::Points => color.stroke_width(px(6.0).max(3)),
+            Kind::Tick { .. } => pal.fg.stroke_width(px(3.0).max(2)),
             _ => color.stroke_width(w),
         };
         if s.kind == Kind::Dashed {
@@ -528,5 +562,39 @@ pub fn Chart(props: &ChartProps) -> Html {
             </figcaption>
             <canvas ref={canvas} role="img" aria-label={label} />
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn grouped_slots_split_the_bar_width_in_order_without_overlap() {
+        let spans: Vec<(f64, f64)> = (0..3).map(|k| slot_span(4.0, k, 3)).collect();
+        assert!(spans[0].0 > 4.0 - 0.38 && spans[2].1 < 4.0 + 0.38);
+        for w in spans.windows(2) {
+            assert!(w[0].1 < w[1].0, "{spans:?}");
+        }
+        // one slot of one is the whole bar, less the gap; an out-of-range slot stays in the bar
+        let (a, b) = slot_span(0.0, 0, 1);
+        assert!((b - a - 0.76 * 0.88).abs() < 1e-9);
+        assert_eq!(slot_span(1.0, 9, 2), slot_span(1.0, 1, 2));
+    }
+
+    #[test]
+    fn grouped_bars_pad_the_x_range_like_bars() {
+        let spec = ChartSpec {
+            series: vec![Series::new(
+                "a",
+                Kind::Grouped { slot: 0, of: 2 },
+                0,
+                vec![(0.0, 1.0), (2.0, 3.0)],
+            )],
+            ..Default::default()
+        };
+        let ((x0, x1), _) = bounds(&spec).unwrap();
+        assert!(x0 <= -0.6 + 1e-9 && x1 >= 2.6 - 1e-9, "{x0} {x1}");
     }
 }

@@ -343,18 +343,20 @@ fn latency_chart(r: &Report) -> Rc<ChartSpec> {
                 })
                 .collect::<Vec<_>>()
         };
-        let color = st.index();
-        series.push(Series::new(
-            format!("{} p50", style_name(st)),
-            Kind::Line,
-            color,
-            pts(|s| s.p50_ms),
-        ));
+        // a bar per style at each step, its median a tick on it: the steps are categories,
+        // not points on a line
+        let (color, slot) = (st.index(), st.index() as u8);
         series.push(Series::new(
             format!("{} p99", style_name(st)),
-            Kind::Dashed,
+            Kind::Grouped { slot, of: 2 },
             color,
             pts(|s| s.p99_ms),
+        ));
+        series.push(Series::new(
+            format!("{} p50", style_name(st)),
+            Kind::Tick { slot, of: 2 },
+            color,
+            pts(|s| s.p50_ms),
         ));
     }
     Rc::new(ChartSpec {
@@ -390,20 +392,20 @@ fn messages_chart(r: &Report) -> Rc<ChartSpec> {
         series: vec![
             Series::new(
                 "Orchestration (commands + replies)",
-                Kind::Line,
+                Kind::Grouped { slot: 0, of: 3 },
                 0,
                 pts(Style::Orchestration, false),
             ),
             Series::new(
                 "Choreography on the wire",
-                Kind::Line,
+                Kind::Grouped { slot: 1, of: 3 },
                 1,
                 pts(Style::Choreography, false),
             ),
             Series::new(
                 "Choreography events",
-                Kind::Dashed,
-                1,
+                Kind::Grouped { slot: 2, of: 3 },
+                2,
                 pts(Style::Choreography, true),
             ),
         ],
