@@ -520,7 +520,8 @@ pub struct TimeSeries {
     /// Share of the interval's requests that went to green, percent.
     pub share: Vec<Option<f64>>,
     /// Green's error rate over the analysis window, percent (what the analysis sees; `None`
-    /// while the window holds fewer than `min_requests` green requests).
+    /// while the window holds fewer than `min_requests` green requests, and after a rollback
+    /// in intervals where green receives no requests).
     pub green_err: Vec<Option<f64>>,
     /// Blue's error rate over the same window, percent.
     pub blue_err: Vec<Option<f64>>,
@@ -1052,9 +1053,11 @@ impl Mesh {
             s.share.push(
                 (self.cur.0 > 0).then(|| r(100.0 * self.cur.1 as f64 / self.cur.0 as f64, 100.0)),
             );
-            // green as the analysis sees it: only while it has enough requests to judge (after a
-            // rollback the window drains, and its last few requests say nothing)
-            let judged = self.win_green.req >= u64::from(self.p.min_requests);
+            // green as the analysis sees it: only while it has enough requests to judge, and
+            // after a rollback only while proxies still send green requests (once none arrive,
+            // the window only drains: its rate drifts to its oldest requests' and means nothing)
+            let fed = self.rollback.is_none() || self.cur.1 > 0;
+            let judged = fed && self.win_green.req >= u64::from(self.p.min_requests);
             s.green_err.push(
                 self.win_green
                     .error_rate()
@@ -1431,6 +1434,18 @@ mod tests {
         assert_eq!(r.final_green, 0);
         assert_eq!(r.totals.green_after_rollback, 0);
         assert!(r.canary_bad);
+        // green's curve ends once it gets no requests: a draining window's rate means nothing
+        let ts = &r.series;
+        let starved = (0..ts.t.len())
+            .filter(|&i| ts.t[i] > rb.all_applied_at.unwrap() + 1.0 && ts.share[i] == Some(0.0))
+            .collect::<Vec<_>>();
+        assert!(!starved.is_empty());
+        assert!(starved
+            .iter()
+            .all(|&i| ts.green_err[i].is_none() && ts.green_p99[i].is_none()));
+        // while it is fed, the analysis's view is drawn
+        let before = ts.t.iter().position(|&t| t >= rb.decided_at - 1.0).unwrap();
+        assert!(ts.green_err[before].is_some());
         // a healthy canary is left alone (over a handful of seeds)
         let false_alarms = (0..10)
             .filter(|&s| run(&healthy(), s).rollback.is_some())
