@@ -73,10 +73,6 @@ def split_css(text, pages):
     return "".join(shell), {k: "".join(v) for k, v in per_key.items()}
 
 
-def minify_css(text):
-    return minify(text, "css")
-
-
 def minify(text, loader):
     """esbuild --minify on `text` (loader "css" or "js"; js as an ES module)."""
     esm = ["--format=esm"] if loader == "js" else []
@@ -91,7 +87,7 @@ def write_css(stage):
     shell, per_key = split_css(open(os.path.join(ROOT, "www", "style.css"), encoding="utf-8").read(), pages)
 
     def put(prefix, text):
-        return write_hashed(stage, prefix, ".css", minify_css(text))
+        return write_hashed(stage, prefix, ".css", minify(text, "css"))
 
     return put("style-shell", shell), {k: put("style-" + k, v) for k, v in sorted(per_key.items()) if v.strip()}
 

@@ -354,16 +354,14 @@ pub fn draw(
                 pts.into_iter()
                     .map(|p| Circle::new(p, px(3.0), color.filled())),
             ),
-            Kind::Bars => {
+            Kind::Bars | Kind::Grouped { .. } => {
                 let base = if yl { y0 } else { 0f64.max(y0) };
+                let span = |x: f64| match s.kind {
+                    Kind::Grouped { slot, of } => slot_span(x, slot, of),
+                    _ => (x - 0.38, x + 0.38),
+                };
                 chart.draw_series(pts.into_iter().map(|(x, y)| {
-                    Rectangle::new([(x - 0.38, base), (x + 0.38, y)], color.mix(0.85).filled())
-                }))
-            }
-            Kind::Grouped { slot, of } => {
-                let base = if yl { y0 } else { 0f64.max(y0) };
-                chart.draw_series(pts.into_iter().map(|(x, y)| {
-                    let (a, b) = slot_span(x, slot, of);
+                    let (a, b) = span(x);
                     Rectangle::new([(a, base), (b, y)], color.mix(0.85).filled())
                 }))
             }

@@ -242,6 +242,7 @@ fn trials_of(
             samples.entry(name.to_string()).or_default().push(x);
         }
     }
+    // inserted one by one, already in key order: collecting into a map would compile a sort
     let mut metrics = BTreeMap::new();
     for (k, v) in samples {
         metrics.insert(k, Summary::of(&v));
