@@ -264,7 +264,11 @@ pub fn draw(
     }
     let pal = palette(canvas, dark);
     let px = |v: f64| (v * ratio) as u32;
-    let font = |size: f64| ("sans-serif", size * ratio).into_font().color(&pal.fg);
+    let font = |size: f64| {
+        (FontFamily::SansSerif, size * ratio)
+            .into_font()
+            .color(&pal.fg)
+    };
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
     let root = backend.into_drawing_area();
     root.fill(&pal.bg).map_err(|e| e.to_string())?;
