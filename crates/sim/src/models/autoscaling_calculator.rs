@@ -494,19 +494,6 @@ pub fn instances_for_p99_within_10pct(load: f64) -> Option<u32> {
 // Discrete-event simulation
 // ---------------------------------------------------------------------------------------------
 
-/// What happens at an event.
-#[derive(Clone, Copy, Debug)]
-enum EventKind {
-    /// The next request arrives.
-    Arrival,
-    /// `request` (arrival index), which arrived at `arrived_at`, leaves `server`.
-    Departure {
-        server: u32,
-        request: u32,
-        arrived_at: f64,
-    },
-}
-
 /// A request waiting in the queue.
 #[derive(Clone, Copy, Debug)]
 struct Waiting {
@@ -595,7 +582,12 @@ pub struct QueueSim {
     service_rng: Rng,
     now: f64,
     seq: u64,
-    events: BinaryHeap<Scheduled<EventKind>>,
+    /// The next arrival (time, seq): arrivals come one at a time, so they need no heap.
+    next_arrival: Option<(f64, u64)>,
+    /// Pending departures, earliest first (ties by seq), each naming its server.
+    departures: BinaryHeap<Scheduled<u32>>,
+    /// Per server handed out: the request it serves and when that request arrived.
+    serving: Vec<(u32, f64)>,
     queue: VecDeque<Waiting>,
     busy: u32,
     fresh_server: u32,
@@ -636,7 +628,9 @@ impl QueueSim {
             service_rng: Rng::derive(seed, "service"),
             now: 0.0,
             seq: 0,
-            events: BinaryHeap::new(),
+            next_arrival: None,
+            departures: BinaryHeap::new(),
+            serving: Vec::new(),
             queue: VecDeque::new(),
             busy: 0,
             fresh_server: 0,
@@ -661,17 +655,13 @@ impl QueueSim {
             last_departure: None,
         };
         let first = sim.arrivals_rng.exp(sim.mean_gap_s);
-        sim.schedule(first, EventKind::Arrival);
+        sim.schedule_arrival(first);
         sim
     }
 
-    fn schedule(&mut self, time: f64, kind: EventKind) {
+    fn schedule_arrival(&mut self, time: f64) {
         self.seq += 1;
-        self.events.push(Scheduled {
-            time,
-            seq: self.seq,
-            item: kind,
-        });
+        self.next_arrival = Some((time, self.seq));
     }
 
     /// The lowest-numbered idle server.
@@ -692,15 +682,18 @@ impl QueueSim {
             self.started_measured += 1;
             self.wait_sum_s += self.now - w.arrived_at;
         }
-        let done = self.now + w.service;
-        self.schedule(
-            done,
-            EventKind::Departure {
-                server,
-                request: w.request,
-                arrived_at: w.arrived_at,
-            },
-        );
+        let slot = server as usize;
+        if slot == self.serving.len() {
+            self.serving.push((w.request, w.arrived_at));
+        } else {
+            self.serving[slot] = (w.request, w.arrived_at);
+        }
+        self.seq += 1;
+        self.departures.push(Scheduled {
+            time: self.now + w.service,
+            seq: self.seq,
+            item: server,
+        });
     }
 
     /// The batch (for the batch-means interval) of a measured request.
@@ -761,13 +754,14 @@ impl QueueSim {
         }
         if self.arrived < self.total {
             let next = self.now + self.arrivals_rng.exp(self.mean_gap_s);
-            self.schedule(next, EventKind::Arrival);
+            self.schedule_arrival(next);
         } else {
             self.window_end = Some((self.now, self.busy_area));
         }
     }
 
-    fn on_departure(&mut self, server: u32, request: u32, arrived_at: f64) {
+    fn on_departure(&mut self, server: u32) {
+        let (request, arrived_at) = self.serving[server as usize];
         self.completed += 1;
         self.last_departure = Some(request);
         let response_ms = (self.now - arrived_at) * 1000.0;
@@ -795,7 +789,7 @@ impl QueueSim {
 
     /// Whether every request has arrived and left.
     pub fn is_done(&self) -> bool {
-        self.events.is_empty()
+        self.next_arrival.is_none() && self.departures.is_empty()
     }
 
     /// The arrival index (0-based) of the request whose departure the last [`Simulation::step`]
@@ -888,26 +882,37 @@ impl Simulation for QueueSim {
 
     /// Process the next event; `false` (and nothing done) once every request has left.
     fn step(&mut self) -> bool {
-        let Some(ev) = self.events.pop() else {
-            return false;
+        // the earlier of the next arrival and the first departure, ties by schedule order
+        let departure_first = match (self.next_arrival, self.departures.peek()) {
+            (None, None) => return false,
+            (None, Some(_)) => true,
+            (Some(_), None) => false,
+            (Some((t, seq)), Some(d)) => (d.time, d.seq) < (t, seq),
         };
-        self.busy_area += f64::from(self.busy) * (ev.time - self.last_t);
-        self.last_t = ev.time;
-        self.now = ev.time;
+        let (time, server) = if departure_first {
+            let d = self.departures.pop().expect("peeked above");
+            (d.time, Some(d.item))
+        } else {
+            let (t, _) = self.next_arrival.take().expect("checked above");
+            (t, None)
+        };
+        self.busy_area += f64::from(self.busy) * (time - self.last_t);
+        self.last_t = time;
+        self.now = time;
         self.last_departure = None;
-        match ev.item {
-            EventKind::Arrival => self.on_arrival(),
-            EventKind::Departure {
-                server,
-                request,
-                arrived_at,
-            } => self.on_departure(server, request, arrived_at),
+        match server {
+            None => self.on_arrival(),
+            Some(server) => self.on_departure(server),
         }
         true
     }
 
     fn next_event_time(&self) -> Option<f64> {
-        self.events.peek().map(|e| e.time)
+        let d = self.departures.peek().map(|e| e.time);
+        match (self.next_arrival, d) {
+            (Some((a, _)), Some(d)) => Some(a.min(d)),
+            (a, d) => a.map(|(t, _)| t).or(d),
+        }
     }
 }
 
@@ -1735,6 +1740,57 @@ mod tests {
             prop_assert!(done.iter().all(|&d| d == 1));
             let s = sim.snapshot();
             prop_assert_eq!((s.arrived, s.completed, s.busy, s.queue_len), (sim_requests, sim_requests, 0, 0));
+        }
+
+        /// The event-driven queue against the FCFS recursion on the same two streams: request i
+        /// starts at the later of its arrival and the earliest moment a server frees up, and
+        /// the server it takes is then busy until start + service. The measured share that
+        /// waited, the mean wait and the longest queue must be the very same numbers.
+        #[test]
+        fn event_queue_equals_the_earliest_free_server_recursion(
+            lrate in -1.0f64..4.0,
+            lservice in -1.0f64..4.0,
+            instances in 1u32..60,
+            sim_requests in 1_000u32..4_000,
+            seed in 0u64..1_000_000,
+        ) {
+            let p = Params {
+                arrival_rate: libm::pow(10.0, lrate),
+                service_ms: libm::pow(10.0, lservice),
+                target_util: 70.0,
+                instances,
+                sim_requests,
+            };
+            let mut sim = QueueSim::new(&p, seed);
+            sim.run_to_end();
+            let got = sim.sim_report();
+
+            let p = p.sanitised();
+            let c = p.judged_instances().max(1) as usize;
+            let (mut arrivals, mut service) = (Rng::derive(seed, "arrivals"), Rng::derive(seed, "service"));
+            let warmup = p.sim_requests / 10;
+            let mut free = vec![0.0f64; c]; // when each server is next free
+            let mut starts: Vec<f64> = Vec::new(); // start times so far, to count the queue
+            let (mut t, mut waited, mut wait_sum, mut measured, mut max_queue) = (0.0, 0u32, 0.0, 0u32, 0u32);
+            for i in 0..p.sim_requests {
+                t += arrivals.exp(1.0 / p.arrival_rate);
+                let s = service.exp(p.service_ms / 1000.0);
+                let k = (0..c).min_by(|&a, &b| free[a].total_cmp(&free[b])).unwrap();
+                let start = free[k].max(t);
+                free[k] = start + s;
+                // the queue just after this arrival: earlier requests not yet started, and this one
+                let queued = starts.iter().rev().take_while(|&&st| st > t).count() as u32 + u32::from(start > t);
+                max_queue = max_queue.max(queued);
+                starts.push(start);
+                if i >= warmup {
+                    measured += 1;
+                    waited += u32::from(start > t);
+                    wait_sum += start - t;
+                }
+            }
+            prop_assert_eq!(got.p_wait, f64::from(waited) / f64::from(measured));
+            prop_assert!((got.mean_wait_ms - wait_sum * 1000.0 / f64::from(measured)).abs() <= 1e-9 * got.mean_wait_ms.max(1.0));
+            prop_assert_eq!(got.max_queue, max_queue);
         }
     }
 }
