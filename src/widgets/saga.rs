@@ -469,7 +469,33 @@ fn LiveSaga(props: &LiveSagaProps) -> Html {
             <div class="saga-pair">
                 { for snaps.iter().map(|s| swimlane(s, report.0.run(s.style), now_ms)) }
             </div>
+            { key() }
         </section>
+    }
+}
+
+/// The diagrams' key: each kind of row in the colour and dash [`msg_color`] and [`arrow`] give it.
+fn key() -> Html {
+    let swatch = |color: &'static str, dashed: bool, label: &'static str| {
+        html! {
+            <span class="saga-key-item">
+                <svg width="22" height="8" aria-hidden="true">
+                    <line x1="1" y1="4" x2="21" y2="4" stroke={color} stroke-width={if dashed { "1" } else { "2" }}
+                          stroke-dasharray={if dashed { "4 3" } else { "none" }} />
+                </svg>
+                { label }
+            </span>
+        }
+    };
+    html! {
+        <p class="saga-key">
+            { swatch("var(--c0)", false, "command or event") }
+            { swatch("var(--c2)", false, "reply") }
+            { swatch("var(--c4)", false, "failure") }
+            { swatch("var(--c3)", false, "undo") }
+            { swatch("var(--muted)", true, "ack") }
+            <span class="saga-key-item">{"✕ lost · ↻ resent · dup absorbed"}</span>
+        </p>
     }
 }
 
@@ -597,9 +623,9 @@ fn arrow(m: &MsgRec, i: usize, now: f64, ghosts: bool) -> Html {
             } else if !future {
                 <circle cx={format!("{xe:.1}")} cy={format!("{y:.1}")} r="3.5" fill={color} />
             }
-            if !ack || m.dup || m.lost {
-                <text x={format!("{mid:.1}")} y={format!("{:.1}", y - 4.0)} text-anchor="middle" font-size="11" fill="var(--fg)">{ text }</text>
-            }
+            // an acknowledgement is labelled too, smaller and muted, so its row reads on its own
+            <text x={format!("{mid:.1}")} y={format!("{:.1}", y - 4.0)} text-anchor="middle"
+                  font-size={if ack { "9" } else { "11" }} fill={if ack { "var(--muted)" } else { "var(--fg)" }}>{ text }</text>
         </g>
     }
 }
