@@ -8,7 +8,7 @@ use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, ms, notes, pct, Tone};
 use crate::chrome::player::use_live_sim;
 use sim::models::quorum::{
-    MsgKind, Params, QuorumSim, Report, Snapshot, BY_R_POINTS, CURVE_POINTS,
+    Link, MsgKind, Params, QuorumSim, Report, Snapshot, BY_R_POINTS, CURVE_POINTS,
 };
 use std::rc::Rc;
 use yew::prelude::*;
@@ -202,6 +202,10 @@ fn toggle(s: &mut QuorumSim, t: f64, node: u32) {
     s.toggle(node, t);
 }
 
+fn cycle_link(s: &mut QuorumSim, t: f64, node: u32) {
+    s.cycle_link(node, t);
+}
+
 /// One write and a few reads, live.
 #[component]
 fn LiveQuorum(props: &LiveProps) -> Html {
@@ -213,6 +217,7 @@ fn LiveQuorum(props: &LiveProps) -> Html {
         0.02,
     );
     let click = live.poke(toggle);
+    let cut = live.poke(cycle_link);
     let s: &Snapshot = &live.snap;
     let clock_ms = (live.clock * 1000.0).max(s.t_ms);
     let write = match (s.committed_ms, s.write_failed) {
@@ -230,17 +235,28 @@ fn LiveQuorum(props: &LiveProps) -> Html {
         <section class="live" aria-label="Live simulation">
             <h3>{"One write, then five reads, live"}</h3>
             { live.player(vec![0.005, 0.02, 0.05, 0.2], format!("t = {clock_ms:.1} ms · {write} · reads {reads_done} done, {fresh} fresh"), id.clone()) }
-            { drawing(s, clock_ms, &click) }
+            { drawing(s, clock_ms, &click, &cut) }
             <dl class="metrics">
                 { metric("live_holders", "Replicas holding the write", format!("{} / {}", s.replicas.iter().filter(|r| r.has_write).count(), s.n), None, Tone::Plain) }
                 { metric("live_reads", "Reads returned / fresh", format!("{reads_done} / {fresh}"), None, if reads_done > fresh { Tone::Bad } else { Tone::Plain }) }
             </dl>
-            <p class="muted">{"Green: the write, and answers carrying it; purple: acks (a thick purple border marks the write quorum); blue: read requests; orange: answers with the old version; hollow: lost. Click a replica, or focus it and press Enter, to crash or restart it at the current moment."}</p>
+            <p class="muted">{"Green: the write, and answers carrying it; purple: acks (a thick purple border marks the write quorum); blue: read requests; orange: answers with the old version; hollow: lost. Click a replica, or focus it and press Enter, to crash or restart it at the current moment. The badge on each link cuts it one way: “✕ in” loses what the coordinator sends (the write, read requests), “✕ out” loses what the replica sends back (acks, answers) — with W = N, cut one replica's way out and watch the write fail while every replica stores it."}</p>
         </section>
     }
 }
 
-fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>) -> Html {
+/// Enter or Space on a focused drawing element emits `i` on `cb`, as a click does.
+fn on_key(cb: &Callback<u32>, i: u32) -> Callback<KeyboardEvent> {
+    let cb = cb.clone();
+    Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            cb.emit(i);
+        }
+    })
+}
+
+fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>, cut: &Callback<u32>) -> Html {
     let n = s.n.max(1);
     let (w, row) = (360.0, 30.0);
     let h = f64::from(n) * row + 20.0;
@@ -250,7 +266,13 @@ fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>) -> Html {
     let still = dom::reduced_motion();
     html! {
         <svg class="drawing qu-system" viewBox={format!("0 0 {w} {h:.0}")} role="group" aria-label="Coordinator and replicas with messages in flight">
-            { for (0..n).map(|i| { let (x, y) = rep(i); html! { <line x1={format!("{:.0}", client.0)} y1={format!("{:.1}", client.1)} x2={format!("{x:.0}")} y2={format!("{y:.1}")} stroke="var(--border)" stroke-width="0.8" /> } }) }
+            { for s.replicas.iter().enumerate().map(|(i, r)| {
+                let (x, y) = rep(i as u32);
+                let open = r.link == Link::Open;
+                html! { <line x1={format!("{:.0}", client.0)} y1={format!("{:.1}", client.1)} x2={format!("{x:.0}")} y2={format!("{y:.1}")}
+                              stroke={if open { "var(--border)" } else { "var(--c4)" }} stroke-width={if open { "0.8" } else { "1.2" }}
+                              stroke-dasharray={if open { "none" } else { "4 3" }} /> }
+            }) }
             <rect x="8" y={format!("{:.1}", client.1 - 16.0)} width="64" height="32" rx="6" fill="var(--bg)" stroke="var(--fg)" />
             <text x="40" y={format!("{:.1}", client.1 + 4.0)} text-anchor="middle" font-size="10" fill="var(--fg)">{"coordinator"}</text>
             { for s.msgs.iter().map(|m| {
@@ -267,17 +289,34 @@ fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>) -> Html {
                 };
                 html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="4" fill={if m.lost { "none" } else { colour }} stroke={colour} stroke-dasharray={if m.lost { "2 2" } else { "none" }} /> }
             }) }
+            // each link's one-way cut badge, on the line just before the replica
+            { for s.replicas.iter().enumerate().map(|(i, r)| {
+                let (x, y) = rep(i as u32);
+                let bx = 236.0;
+                let by = client.1 + (y - client.1) * (bx - client.0) / (x - client.0);
+                let i = i as u32;
+                let (text, now, next) = match r.link {
+                    Link::Open => ("link", "open", "cut the way in"),
+                    Link::NoIn => ("✕ in", "cut coordinator → replica", "cut the way out instead"),
+                    Link::NoOut => ("✕ out", "cut replica → coordinator", "reopen it"),
+                };
+                let label = format!("Link to replica {}: {now}. Press to {next}.", i + 1);
+                let open = r.link == Link::Open;
+                html! {
+                    <g class="qu-link" role="button" tabindex="0" aria-label={label} aria-pressed={(!open).to_string()}
+                       onclick={cut.reform(move |_: MouseEvent| i)} onkeydown={on_key(cut, i)}>
+                        <rect x={format!("{:.1}", bx - 20.0)} y={format!("{:.1}", by - 10.0)} width="40" height="20" rx="10"
+                              fill="var(--bg)" stroke={if open { "var(--border)" } else { "var(--c4)" }} />
+                        <text x={format!("{bx:.1}")} y={format!("{:.1}", by + 3.5)} text-anchor="middle" font-size="10"
+                              fill={if open { "var(--muted)" } else { "var(--c4)" }}>{ text }</text>
+                    </g>
+                }
+            }) }
             { for s.replicas.iter().enumerate().map(|(i, r)| {
                 let (x, y) = rep(i as u32);
                 let i = i as u32;
                 let onclick = click.reform(move |_: MouseEvent| i);
-                let key = click.clone();
-                let onkeydown = Callback::from(move |e: KeyboardEvent| {
-                    if e.key() == "Enter" || e.key() == " " {
-                        e.prevent_default();
-                        key.emit(i);
-                    }
-                });
+                let onkeydown = on_key(click, i);
                 let fill = if !r.up { "var(--bg)" } else if r.has_write { "var(--c2)" } else { "var(--bg)" };
                 let label = format!("Replica {}: {}, {}{}. Press to {}.", i + 1, if r.up { "up" } else { "crashed" }, if r.has_write { "holds the new version" } else { "old version" }, if r.in_quorum { ", in the write quorum" } else { "" }, if r.up { "crash it" } else { "restart it" });
                 html! {

@@ -61,3 +61,28 @@ test('quorum: the live view plays, and a replica crashes from the keyboard', asy
   await expect(live.locator('.player .status')).toContainText('write committed', { timeout: 15_000 });
   expect(problems()).toEqual([]);
 });
+
+test('quorum: a one-way cut of the way back fails a W = N write that every replica stores', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto(`/widget/${slug}?w=3&r=2`);
+  await ready(page);
+  const live = page.locator('.live');
+  // cut replica 1's link twice from the keyboard, before anything arrives: open → in → out
+  const link = live.getByRole('button', { name: /^Link to replica 1: open/ });
+  await link.focus();
+  await page.keyboard.press('Enter');
+  await live.getByRole('button', { name: 'Step' }).click();
+  const cutIn = live.getByRole('button', { name: /^Link to replica 1: cut coordinator → replica/ });
+  await expect(cutIn).toBeVisible();
+  await cutIn.focus();
+  await page.keyboard.press(' ');
+  await live.getByRole('button', { name: 'Step' }).click();
+  await expect(live.getByRole('button', { name: /^Link to replica 1: cut replica → coordinator/ })).toBeVisible();
+  await live.locator('select').selectOption('0.2');
+  await live.getByRole('button', { name: '▶ Play' }).click();
+  await expect(live.locator('.player .status')).toContainText('write failed', { timeout: 20_000 });
+  // the write failed, yet all three replicas stored it, and reads of two return it
+  await expect(live.locator('[data-metric="live_holders"] .value')).toHaveText('3 / 3', { timeout: 20_000 });
+  await expect(live.locator('.player .status')).toContainText('reads 5 done, 5 fresh', { timeout: 20_000 });
+  expect(problems()).toEqual([]);
+});

@@ -28,7 +28,10 @@
 //! `C(N−W, R) / C(N, R)` forever.
 //!
 //! [`QuorumSim`] plays one write and a few reads message by message, with crash and restart
-//! of replicas at any moment (inserted as events, so stepping stays deterministic).
+//! of replicas and one-way cuts of their links at any moment (inserted as events, so stepping
+//! stays deterministic). A cut of the way back shows what the arithmetic above hides: the
+//! replica stores the write but its ack is lost, so with `W = N` the write fails while every
+//! replica holds it — a failed write is not an undone one, and later reads return it.
 //!
 //! ```
 //! use sim::model::Model;
@@ -841,6 +844,30 @@ pub struct Msg {
     pub lost: bool,
 }
 
+/// The link between the coordinator and one replica: whole, or cut one way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Link {
+    /// Messages cross both ways.
+    #[default]
+    Open,
+    /// Coordinator → replica is cut: the write and read requests never arrive.
+    NoIn,
+    /// Replica → coordinator is cut: the replica stores the write and answers reads, but its
+    /// acknowledgements and answers never arrive.
+    NoOut,
+}
+
+impl Link {
+    /// The next state a click gives: open → cut in → cut out → open.
+    pub fn next(self) -> Link {
+        match self {
+            Link::Open => Link::NoIn,
+            Link::NoIn => Link::NoOut,
+            Link::NoOut => Link::Open,
+        }
+    }
+}
+
 /// One replica as drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReplicaView {
@@ -850,6 +877,8 @@ pub struct ReplicaView {
     pub has_write: bool,
     /// Its acknowledgement counted toward the write quorum.
     pub in_quorum: bool,
+    /// Its link to the coordinator.
+    pub link: Link,
 }
 
 /// The state of one live read.
@@ -897,12 +926,14 @@ enum Ev {
     Deliver(u64),
     Crash(u32),
     Restart(u32),
+    SetLink(u32, Link),
     StartRead(u32),
     WriteTimeout,
     ReadTimeout(u32),
 }
 
-/// One write followed by [`LIVE_READS`] reads, message by message, with live crash/restart.
+/// One write followed by [`LIVE_READS`] reads, message by message, with live crash/restart
+/// and one-way cuts of a replica's link.
 pub struct QuorumSim {
     cfg: Config,
     rng: Rng,
@@ -937,6 +968,7 @@ impl QuorumSim {
                     up: i >= cfg.failed,
                     has_write: false,
                     in_quorum: false,
+                    link: Link::Open,
                 })
                 .collect(),
             acks: 0,
@@ -1018,6 +1050,22 @@ impl QuorumSim {
         }
     }
 
+    /// Set replica `node`'s link to the coordinator at `t_s` seconds (not before now). A cut
+    /// loses the messages that would arrive across it while it lasts.
+    pub fn set_link(&mut self, node: u32, link: Link, t_s: f64) {
+        if node < self.cfg.n {
+            self.push((t_s * 1000.0).max(self.t), Ev::SetLink(node, link));
+        }
+    }
+
+    /// Move replica `node`'s link on to its next state ([`Link::next`]) at `t_s` seconds.
+    pub fn cycle_link(&mut self, node: u32, t_s: f64) {
+        if let Some(r) = self.replicas.get(node as usize) {
+            let next = r.link.next();
+            self.set_link(node, next, t_s);
+        }
+    }
+
     fn commit(&mut self) {
         self.committed = Some(self.t);
         if !self.cfg.propagate {
@@ -1080,6 +1128,7 @@ impl Simulation for QuorumSim {
         match ev {
             Ev::Crash(i) => self.replicas[i as usize].up = false,
             Ev::Restart(i) => self.replicas[i as usize].up = true,
+            Ev::SetLink(i, link) => self.replicas[i as usize].link = link,
             Ev::WriteTimeout => {
                 if self.committed.is_none() && !self.write_failed {
                     self.write_failed = true;
@@ -1104,7 +1153,9 @@ impl Simulation for QuorumSim {
                 let Some(m) = self.msgs.remove(&id) else {
                     return true;
                 };
-                if m.lost || (m.to < n && !self.replicas[m.to as usize].up) {
+                let cut = (m.to < n && self.replicas[m.to as usize].link == Link::NoIn)
+                    || (m.from < n && self.replicas[m.from as usize].link == Link::NoOut);
+                if m.lost || cut || (m.to < n && !self.replicas[m.to as usize].up) {
                     return true;
                 }
                 match m.kind {
@@ -1459,6 +1510,53 @@ mod tests {
             (v, s.snapshot().reads)
         };
         assert_eq!(run(3), run(3));
+    }
+
+    #[test]
+    fn one_way_cuts_lose_only_their_direction() {
+        // the way out of replica 1 cut from the start, with W = N: it stores the write but its
+        // ack never arrives, so the write fails — and yet every replica holds it, and a read
+        // that does not need replica 1's answer returns the new version: a failed write is
+        // not an undone write
+        let mut s = QuorumSim::new(&params(3, 3, 2), 4);
+        s.set_link(0, Link::NoOut, 0.0);
+        while s.step() {}
+        let sn = s.snapshot();
+        assert!(sn.write_failed && sn.committed_ms.is_none());
+        assert_eq!(sn.replicas[0].link, Link::NoOut);
+        assert!(sn.replicas.iter().all(|r| r.has_write));
+        assert!(!sn.replicas[0].in_quorum && sn.replicas[1].in_quorum);
+        assert!(sn
+            .reads
+            .iter()
+            .all(|r| r.done_ms.is_some() && r.saw_write && r.answers == 2));
+        // R = N as well: no read can gather replica 1's answer
+        let mut s = QuorumSim::new(&params(3, 3, 3), 4);
+        s.set_link(0, Link::NoOut, 0.0);
+        while s.step() {}
+        assert!(s.snapshot().reads.iter().all(|r| r.failed));
+
+        // the way in cut: replica 1 never sees the write or a read request; the other two
+        // make both quorums
+        let mut s = QuorumSim::new(&params(3, 2, 2), 4);
+        s.set_link(0, Link::NoIn, 0.0);
+        while s.step() {}
+        let sn = s.snapshot();
+        assert!(sn.committed_ms.is_some());
+        assert!(!sn.replicas[0].has_write && sn.replicas[1].has_write && sn.replicas[2].has_write);
+        assert!(sn.reads.iter().all(|r| r.done_ms.is_some() && r.saw_write));
+
+        // a click cycles open → cut in → cut out → open, each taking effect as an event
+        let mut s = QuorumSim::new(&params(3, 2, 2), 4);
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            s.cycle_link(2, 0.0);
+            while s.snapshot().replicas[2].link == seen.last().copied().unwrap_or(Link::Open) {
+                assert!(s.step());
+            }
+            seen.push(s.snapshot().replicas[2].link);
+        }
+        assert_eq!(seen, [Link::NoIn, Link::NoOut, Link::Open]);
     }
 
     proptest! {
