@@ -84,22 +84,9 @@ pub trait Params: Serialize + DeserializeOwned + Default + Clone + PartialEq + '
 /// Clamp every knob of `p` into its range and run the model's own checks.
 pub fn validate<P: Params>(p: P) -> (P, Vec<Notice>) {
     let mut notices = Vec::new();
-    let mut obj = match serde_json::to_value(&p) {
-        Ok(Value::Object(m)) => m,
-        _ => {
-            return (
-                P::default(),
-                vec![Notice::new(
-                    "params",
-                    "could not read the parameters; using defaults",
-                )],
-            )
-        }
-    };
-    clamp_object(P::knobs(), &mut obj, &mut notices);
-    let mut out: P = serde_json::from_value(Value::Object(obj)).unwrap_or_default();
-    out.check(&mut notices);
-    (out, notices)
+    let value = serde_json::to_value(&p).unwrap_or(Value::Null);
+    let obj = merge_pairs(value, P::knobs(), &[], &[], &mut notices);
+    read_back(obj, notices)
 }
 
 /// Read `key=value` pairs (from a URL query or the CLI) on top of the defaults, then validate.
@@ -109,6 +96,12 @@ pub fn from_pairs<P: Params>(pairs: &[(String, String)], ignore: &[&str]) -> (P,
     let mut notices = Vec::new();
     let defaults = serde_json::to_value(P::default()).unwrap_or(Value::Null);
     let obj = merge_pairs(defaults, P::knobs(), pairs, ignore, &mut notices);
+    read_back(obj, notices)
+}
+
+/// The typed end of [`validate`] and [`from_pairs`]: the clamped object read back as `P` (the
+/// defaults, said so, if it cannot be), then the model's own cross-field checks.
+fn read_back<P: Params>(obj: Value, mut notices: Vec<Notice>) -> (P, Vec<Notice>) {
     let mut p: P = match serde_json::from_value(obj) {
         Ok(p) => p,
         Err(_) => {
@@ -123,8 +116,9 @@ pub fn from_pairs<P: Params>(pairs: &[(String, String)], ignore: &[&str]) -> (P,
     (p, notices)
 }
 
-/// The untyped part of [`from_pairs`], one copy for every model: the defaults' object with the
-/// readable pairs set on it and every knob clamped to its range.
+/// The untyped part of [`validate`] and [`from_pairs`], one copy for every model: the object of
+/// a `Params` (its defaults, for `from_pairs`) with the readable pairs set on it and every knob
+/// clamped to its range.
 fn merge_pairs(
     defaults: Value,
     knobs: &[Knob],
