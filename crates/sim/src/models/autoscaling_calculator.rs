@@ -1664,6 +1664,24 @@ mod tests {
         assert_eq!(s.recent.len(), RECENT);
     }
 
+    /// Params with the arrival rate and service time given as powers of ten (so a property
+    /// test draws them across orders of magnitude).
+    fn log_params(
+        lrate: f64,
+        lservice: f64,
+        target_util: f64,
+        instances: u32,
+        sim_requests: u32,
+    ) -> Params {
+        Params {
+            arrival_rate: libm::pow(10.0, lrate),
+            service_ms: libm::pow(10.0, lservice),
+            target_util,
+            instances,
+            sim_requests,
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
@@ -1676,13 +1694,7 @@ mod tests {
             sim_requests in 1_000u32..5_000,
             seed in 0u64..1_000_000,
         ) {
-            let p = Params {
-                arrival_rate: libm::pow(10.0, lrate),
-                service_ms: libm::pow(10.0, lservice),
-                target_util: util.round(),
-                instances,
-                sim_requests,
-            };
+            let p = log_params(lrate, lservice, util.round(), instances, sim_requests);
             let (p, notices) = crate::params::validate(p);
             prop_assert!(notices.is_empty());
             let r = AutoscalingCalculator::run(&p, seed);
@@ -1723,13 +1735,7 @@ mod tests {
             sim_requests in 1_000u32..3_000,
             seed in 0u64..1_000_000,
         ) {
-            let p = Params {
-                arrival_rate: libm::pow(10.0, lrate),
-                service_ms: libm::pow(10.0, lservice),
-                target_util: 70.0,
-                instances,
-                sim_requests,
-            };
+            let p = log_params(lrate, lservice, 70.0, instances, sim_requests);
             let mut sim = QueueSim::new(&p, seed);
             let mut done = vec![0u8; sim_requests as usize];
             while sim.step() {
@@ -1754,13 +1760,7 @@ mod tests {
             sim_requests in 1_000u32..4_000,
             seed in 0u64..1_000_000,
         ) {
-            let p = Params {
-                arrival_rate: libm::pow(10.0, lrate),
-                service_ms: libm::pow(10.0, lservice),
-                target_util: 70.0,
-                instances,
-                sim_requests,
-            };
+            let p = log_params(lrate, lservice, 70.0, instances, sim_requests);
             let mut sim = QueueSim::new(&p, seed);
             sim.run_to_end();
             let got = sim.sim_report();
