@@ -110,3 +110,18 @@ pub fn set_title(title: &str) {
 pub fn by_id<T: JsCast>(id: &str) -> Option<T> {
     document()?.get_element_by_id(id)?.dyn_into::<T>().ok()
 }
+
+/// The key handler of a drawing element that acts as a button (`role="button"`, focusable):
+/// Enter or Space emits `value` on `cb`, as a click does.
+pub fn on_press<A: Clone + 'static>(
+    cb: &yew::Callback<A>,
+    value: A,
+) -> yew::Callback<web_sys::KeyboardEvent> {
+    let cb = cb.clone();
+    yew::Callback::from(move |e: web_sys::KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            cb.emit(value.clone());
+        }
+    })
+}

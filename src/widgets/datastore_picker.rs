@@ -3,6 +3,7 @@
 //! sortable, filterable tables, all driven by the same knobs.
 
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Series};
+use crate::chrome::dom;
 use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{metric, notes, Tone};
 use sim::models::datastore_picker::{Component, Leaf, Report, Step, DIFFICULTIES};
@@ -147,18 +148,6 @@ fn wizard_step(i: usize, s: &Step, set: &Callback<Vec<(String, String)>>) -> Htm
     }
 }
 
-fn on_key(
-    set: Callback<Vec<(String, String)>>,
-    p: Vec<(String, String)>,
-) -> Callback<KeyboardEvent> {
-    Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Enter" || e.key() == " " {
-            e.prevent_default();
-            set.emit(p.clone());
-        }
-    })
-}
-
 fn tree_svg(leaves: &[Leaf], set: &Callback<Vec<(String, String)>>) -> Html {
     let row = 30.0;
     let top = 8.0;
@@ -202,7 +191,7 @@ fn tree_svg(leaves: &[Leaf], set: &Callback<Vec<(String, String)>>) -> Html {
                 html! {
                     <g class="dp-click" role="button" tabindex="0" aria-pressed={l.on_path.to_string()}
                        aria-label={format!("{} → {} → {}", l.pattern_label, l.need_label, l.store_name)}
-                       onclick={click} onkeydown={on_key(set.clone(), p)}>
+                       onclick={click} onkeydown={dom::on_press(set, p)}>
                         <rect x="172" y={format!("{:.1}", y - 13.0)} width="165" height="26" rx="5"
                               fill={if l.on_path { "var(--c0)" } else { "var(--bg)" }} stroke={if l.on_path { "var(--c0)" } else { "var(--border)" }} />
                         <text x="178" y={format!("{:.1}", y - 1.5)} font-size="10.5" font-weight="600" fill={if l.on_path { "var(--bg)" } else { "var(--fg)" }}>{ l.store_name.clone() }</text>
@@ -235,7 +224,7 @@ fn shop_svg(cs: &[Component], set: &Callback<Vec<(String, String)>>) -> Html {
                 html! {
                     <g class="dp-click" role="button" tabindex="0" aria-pressed={c.on_path.to_string()}
                        aria-label={format!("{}: {} ({}); the framework says {}", c.component, c.store, c.reasoning, c.wizard_store)}
-                       onclick={click} onkeydown={on_key(set.clone(), p)}>
+                       onclick={click} onkeydown={dom::on_press(set, p)}>
                         <line x1={format!("{:.1}", stub.0)} y1={format!("{:.1}", y + bh / 2.0)} x2={format!("{:.1}", stub.1)} y2={format!("{:.1}", y + bh / 2.0)} stroke="var(--border)" stroke-width="2" />
                         <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={bh.to_string()} rx="6"
                               fill="var(--bg)" stroke={if c.on_path { "var(--c0)" } else { colour }} stroke-width={if c.on_path { "3.5" } else { "1.5" }} />

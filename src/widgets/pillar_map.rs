@@ -5,6 +5,7 @@
 
 use crate::app::Route;
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Series};
+use crate::chrome::dom;
 use crate::chrome::host::{use_from_report, use_report, Mode, WidgetCtx};
 use crate::chrome::metrics::{metric, notes, pct, Tone};
 use crate::chrome::url;
@@ -27,16 +28,6 @@ fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-/// Enter or Space on a non-button element acts as a click.
-fn on_key(set: Set, p: Vec<(String, String)>) -> Callback<KeyboardEvent> {
-    Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Enter" || e.key() == " " {
-            e.prevent_default();
-            set.emit(p.clone());
-        }
-    })
 }
 
 /// Where links go, and how: inside the site through the router; in an embed, to the full site
@@ -249,7 +240,7 @@ fn house(r: &Report, set: &Set) -> Html {
         html! {
             <g class={classes!("pm-part", p.lit.then_some("on"), (!p.emerged).then_some("pm-future"))} role="button" tabindex="0" aria-pressed={p.lit.to_string()}
                aria-label={format!("Pillar {}, {}: {}; {} widgets; emerged in the {}s{}", p.numeral, p.name, p.house_role, p.widgets.len(), p.since, if p.emerged { "" } else { " (not yet, in the year chosen)" })}
-               onclick={cb} onkeydown={on_key(set.clone(), pairs)} data-pillar={p.id.clone()}
+               onclick={cb} onkeydown={dom::on_press(set, pairs)} data-pillar={p.id.clone()}
                fill={colour(&p.id)} stroke={colour(&p.id)}>
                 { shapes }
                 { label }

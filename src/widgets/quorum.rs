@@ -245,17 +245,6 @@ fn LiveQuorum(props: &LiveProps) -> Html {
     }
 }
 
-/// Enter or Space on a focused drawing element emits `i` on `cb`, as a click does.
-fn on_key(cb: &Callback<u32>, i: u32) -> Callback<KeyboardEvent> {
-    let cb = cb.clone();
-    Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Enter" || e.key() == " " {
-            e.prevent_default();
-            cb.emit(i);
-        }
-    })
-}
-
 fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>, cut: &Callback<u32>) -> Html {
     let n = s.n.max(1);
     let (w, row) = (360.0, 30.0);
@@ -304,7 +293,7 @@ fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>, cut: &Callback<u3
                 let open = r.link == Link::Open;
                 html! {
                     <g class="qu-link" role="button" tabindex="0" aria-label={label} aria-pressed={(!open).to_string()}
-                       onclick={cut.reform(move |_: MouseEvent| i)} onkeydown={on_key(cut, i)}>
+                       onclick={cut.reform(move |_: MouseEvent| i)} onkeydown={dom::on_press(cut, i)}>
                         <rect x={format!("{:.1}", bx - 20.0)} y={format!("{:.1}", by - 10.0)} width="40" height="20" rx="10"
                               fill="var(--bg)" stroke={if open { "var(--border)" } else { "var(--c4)" }} />
                         <text x={format!("{bx:.1}")} y={format!("{:.1}", by + 3.5)} text-anchor="middle" font-size="10"
@@ -316,7 +305,7 @@ fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>, cut: &Callback<u3
                 let (x, y) = rep(i as u32);
                 let i = i as u32;
                 let onclick = click.reform(move |_: MouseEvent| i);
-                let onkeydown = on_key(click, i);
+                let onkeydown = dom::on_press(click, i);
                 let fill = if !r.up { "var(--bg)" } else if r.has_write { "var(--c2)" } else { "var(--bg)" };
                 let label = format!("Replica {}: {}, {}{}. Press to {}.", i + 1, if r.up { "up" } else { "crashed" }, if r.has_write { "holds the new version" } else { "old version" }, if r.in_quorum { ", in the write quorum" } else { "" }, if r.up { "crash it" } else { "restart it" });
                 html! {

@@ -255,15 +255,7 @@ fn cluster_svg(s: &Snapshot, now: f64, toggle: &Callback<u8>) -> Html {
             if v.up { "crash it" } else { "restart it" }
         );
         let click = { let t = toggle.clone(); Callback::from(move |_: MouseEvent| t.emit(i as u8)) };
-        let key = {
-            let t = toggle.clone();
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    t.emit(i as u8);
-                }
-            })
-        };
+        let key = dom::on_press(toggle, i as u8);
         html! {
             <g class="raft-node" tabindex="0" role="button" aria-label={label} onclick={click} onkeydown={key}>
                 if frac > 0.0 {

@@ -386,9 +386,7 @@ fn LiveCommit(props: &LiveProps) -> Html {
                     let (x, y) = pos[i];
                     let r = match n.role { Role::Acceptor => 17.0, _ => 23.0 };
                     let onclick = { let t = toggle.clone(); let id = n.id; Callback::from(move |_: MouseEvent| t.emit(id)) };
-                    let onkeydown = { let t = toggle.clone(); let id = n.id; Callback::from(move |e: KeyboardEvent| {
-                        if e.key() == "Enter" || e.key() == " " { e.prevent_default(); t.emit(id); }
-                    }) };
+                    let onkeydown = dom::on_press(&toggle, n.id);
                     let role = match n.role { Role::Coordinator => "coordinator", Role::Participant => "participant", Role::Acceptor => "acceptor" };
                     let label = format!("{} ({role}), {}{}: {} it", n.name, if n.up { n.state.as_str() } else { "down" },
                         if n.detail.is_empty() { String::new() } else { format!(", {}", n.detail) }, if n.up { "crash" } else { "restart" });
