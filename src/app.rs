@@ -9,40 +9,120 @@ use crate::chrome::theme::{self, Theme, ThemeChoice};
 use crate::pages::{
     book_page::BookPage, embed::EmbedPage, home::Home, summary::Summary, widget_page::WidgetPage,
 };
+use std::collections::HashMap;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 /// The site's routes.
-#[derive(Clone, Routable, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Debug)]
 pub enum Route {
-    /// The twelve pages as cards.
-    #[at("/")]
+    /// `/`: the twelve pages as cards.
     Home,
-    /// One book page with all its widgets.
-    #[at("/page/:number")]
+    /// `/page/:number`: one book page with all its widgets.
     Page {
         /// Book page number (21–32).
         number: String,
     },
-    /// The book's takeaways, each measured by its widgets.
-    #[at("/summary")]
+    /// `/summary`: the book's takeaways, each measured by its widgets.
     Summary,
-    /// One widget on its own.
-    #[at("/widget/:slug")]
+    /// `/widget/:slug`: one widget on its own.
     Widget {
         /// The widget's slug.
         slug: String,
     },
-    /// One widget with no site chrome, for iframes.
-    #[at("/embed/:slug")]
+    /// `/embed/:slug`: one widget with no site chrome, for iframes.
     Embed {
         /// The widget's slug.
         slug: String,
     },
-    /// Anything else.
-    #[not_found]
-    #[at("/404")]
+    /// `/404`, and anything that matches no other pattern.
     NotFound,
+}
+
+/// The patterns, in the order [`Route::from_path`] knows them. A `:name` segment matches one
+/// non-empty path segment.
+const PATTERNS: [&str; 6] = [
+    "/",
+    "/page/:number",
+    "/summary",
+    "/widget/:slug",
+    "/embed/:slug",
+    "/404",
+];
+
+/// Written by hand rather than derived: `#[derive(Routable)]` recognises paths with a
+/// `route_recognizer` automaton built in a thread-local, ≈ 10 KB of wasm in every bundle for
+/// six fixed patterns. This keeps the derive's behaviour: one trailing `/` is ignored, a
+/// parameter is one non-empty segment, percent-encoded on the way out and decoded on the way
+/// in, and any unmatched path is [`Route::NotFound`].
+impl Routable for Route {
+    fn from_path(path: &str, params: &HashMap<&str, &str>) -> Option<Self> {
+        let param = |name: &str| {
+            let raw = params.get(name)?;
+            urlencoding::decode(raw).ok().map(|v| v.into_owned())
+        };
+        Some(match path {
+            "/" => Route::Home,
+            "/page/:number" => Route::Page {
+                number: param("number")?,
+            },
+            "/summary" => Route::Summary,
+            "/widget/:slug" => Route::Widget {
+                slug: param("slug")?,
+            },
+            "/embed/:slug" => Route::Embed {
+                slug: param("slug")?,
+            },
+            "/404" => Route::NotFound,
+            _ => return None,
+        })
+    }
+
+    fn to_path(&self) -> String {
+        use urlencoding::encode;
+        match self {
+            Route::Home => "/".into(),
+            Route::Page { number } => format!("/page/{}", encode(number)),
+            Route::Summary => "/summary".into(),
+            Route::Widget { slug } => format!("/widget/{}", encode(slug)),
+            Route::Embed { slug } => format!("/embed/{}", encode(slug)),
+            Route::NotFound => "/404".into(),
+        }
+    }
+
+    fn routes() -> Vec<&'static str> {
+        PATTERNS.to_vec()
+    }
+
+    fn not_found_route() -> Option<Self> {
+        Some(Route::NotFound)
+    }
+
+    fn recognize(pathname: &str) -> Option<Self> {
+        let path = pathname.strip_suffix('/').unwrap_or(pathname);
+        PATTERNS
+            .iter()
+            .find_map(|pattern| {
+                let pattern_segments = pattern.strip_suffix('/').unwrap_or(pattern).split('/');
+                let mut path_segments = path.split('/');
+                let mut params = HashMap::new();
+                for want in pattern_segments {
+                    let got = path_segments.next()?;
+                    match want.strip_prefix(':') {
+                        Some(name) if !got.is_empty() => {
+                            params.insert(name, got);
+                        }
+                        _ if want == got => {}
+                        _ => return None,
+                    }
+                }
+                if path_segments.next().is_some() {
+                    return None;
+                }
+                Self::from_path(pattern, &params)
+            })
+            .or_else(Self::not_found_route)
+    }
 }
 
 fn switch(route: Route) -> Html {

@@ -181,3 +181,68 @@ async fn unknown_and_planned_widgets_say_so() {
         assert_eq!(b.text_content().unwrap(), "Not built yet");
     }
 }
+
+/// The hand-written `Routable` for `Route` (src/app.rs) must behave like the derive it replaced:
+/// every address the site links to comes back as the same route, one trailing slash is ignored,
+/// parameters round-trip through percent-encoding, and anything else is `NotFound`.
+#[wasm_bindgen_test]
+fn routes_round_trip_and_unknown_paths_are_not_found() {
+    use pillars_lab::app::Route;
+    use yew_router::Routable;
+
+    let mut routes = vec![Route::Home, Route::Summary, Route::NotFound];
+    for p in registry::PAGES {
+        routes.push(Route::Page {
+            number: p.number.to_string(),
+        });
+    }
+    for w in registry::built() {
+        routes.push(Route::Widget {
+            slug: w.slug.to_string(),
+        });
+        routes.push(Route::Embed {
+            slug: w.slug.to_string(),
+        });
+    }
+    for r in &routes {
+        let path = r.to_path();
+        assert_eq!(Route::recognize(&path).as_ref(), Some(r), "{path}");
+        if path != "/" {
+            assert_eq!(
+                Route::recognize(&format!("{path}/")).as_ref(),
+                Some(r),
+                "{path}/"
+            );
+        }
+    }
+    assert_eq!(Route::recognize(""), Some(Route::Home));
+    assert_eq!(
+        Route::Widget {
+            slug: "a b/c".into()
+        }
+        .to_path(),
+        "/widget/a%20b%2Fc"
+    );
+    assert_eq!(
+        Route::recognize("/widget/a%20b%2Fc"),
+        Some(Route::Widget {
+            slug: "a b/c".into()
+        })
+    );
+    for unknown in [
+        "/page",
+        "/page/",
+        "/page//",
+        "/page/21/extra",
+        "/widgets/quorum",
+        "/summary/x",
+        "//",
+        "/embed",
+    ] {
+        assert_eq!(
+            Route::recognize(unknown),
+            Some(Route::NotFound),
+            "{unknown}"
+        );
+    }
+}
