@@ -224,8 +224,10 @@ impl<S, K> Reader<S, K> {
 impl<S: sim::model::Simulation + 'static, K: 'static> LiveSim<S, K> {
     /// A callback that changes the running simulation, for faults injected while it plays
     /// (crash a node, cut a link): `f` gets the simulation, the view's clock (simulated seconds
-    /// shown, which may be ahead of the last event) and the callback's argument; the snapshot
-    /// is refreshed after it. Playback state is left as it was.
+    /// shown, which may be ahead of the last event) and the callback's argument. What `f`
+    /// scheduled for now is applied at once (events up to the clock), so a fault clicked while
+    /// paused shows straight away rather than at the next Step; the snapshot is refreshed after
+    /// it. Playback state is left as it was.
     pub fn poke<A: 'static>(&self, f: fn(&mut S, f64, A)) -> Callback<A> {
         let (sim, clock, snap, snapshot) = (
             self.sim.clone(),
@@ -237,6 +239,7 @@ impl<S: sim::model::Simulation + 'static, K: 'static> LiveSim<S, K> {
             let mut s = sim.borrow_mut();
             let t = *clock.borrow();
             f(&mut s, t, a);
+            s.advance_to(t);
             snap.set(snapshot.read(&s, t));
         })
     }

@@ -55,6 +55,8 @@ test('quorum: the live view plays, and a replica crashes from the keyboard', asy
   const node = live.getByRole('button', { name: /^Replica 1: up/ });
   await node.focus();
   await page.keyboard.press('Enter');
+  // paused, the crash shows at once, not at the next Step
+  await expect(live.getByRole('button', { name: /^Replica 1: crashed/ })).toBeVisible();
   for (let i = 0; i < 3; i++) await live.getByRole('button', { name: 'Step' }).click();
   await expect(live.getByRole('button', { name: /^Replica 1: crashed/ })).toBeVisible();
   await live.getByRole('button', { name: '▶ Play' }).click();
@@ -67,16 +69,15 @@ test('quorum: a one-way cut of the way back fails a W = N write that every repli
   await page.goto(`/widget/${slug}?w=3&r=2`);
   await ready(page);
   const live = page.locator('.live');
-  // cut replica 1's link twice from the keyboard, before anything arrives: open → in → out
+  // cut replica 1's link twice from the keyboard, before anything arrives: open → in → out;
+  // paused, each press shows at once
   const link = live.getByRole('button', { name: /^Link to replica 1: open/ });
   await link.focus();
   await page.keyboard.press('Enter');
-  await live.getByRole('button', { name: 'Step' }).click();
   const cutIn = live.getByRole('button', { name: /^Link to replica 1: cut coordinator → replica/ });
   await expect(cutIn).toBeVisible();
   await cutIn.focus();
   await page.keyboard.press(' ');
-  await live.getByRole('button', { name: 'Step' }).click();
   await expect(live.getByRole('button', { name: /^Link to replica 1: cut replica → coordinator/ })).toBeVisible();
   await live.locator('select').selectOption('0.2');
   await live.getByRole('button', { name: '▶ Play' }).click();
