@@ -38,7 +38,7 @@ fn log_pos(v: f64, min: f64, max: f64) -> f64 {
 fn from_slider(k: &Knob, s: f64) -> String {
     let unlog = |min: f64, max: f64| {
         let (a, b) = (min.max(1e-9).ln(), max.ln());
-        (a + (b - a) * s / LOG_STEPS).exp()
+        libm::exp(a + (b - a) * s / LOG_STEPS)
     };
     match k.kind {
         KnobKind::Int {

@@ -320,7 +320,7 @@ fn flight_xy(f: &Flight, pos: &[(f64, f64)], clock: f64, still: bool) -> Option<
     // along an arc, bent to the sender's right, so the two directions of a link (and messages
     // passing a replica in between) do not overlap
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let bend = 0.15 * (std::f64::consts::PI * u).sin();
+    let bend = 0.15 * libm::sin(std::f64::consts::PI * u);
     Some((a.0 + dx * u - dy * bend, a.1 + dy * u + dx * bend))
 }
 

@@ -150,7 +150,7 @@ fn tick_paths(
             continue;
         };
         let a = pt.pos * TAU - TAU / 4.0;
-        let (c, s) = (a.cos(), a.sin());
+        let (c, s) = (libm::cos(a), libm::sin(a));
         let (r0, r1) = if *wide {
             (rad - 13.0, rad + 13.0)
         } else {

@@ -291,7 +291,7 @@ fn federation_svg(s: &Snapshot) -> Html {
     );
     let pos = |i: usize| {
         let a = -core::f64::consts::FRAC_PI_2 + 2.0 * core::f64::consts::PI * i as f64 / k as f64;
-        (cx + rad * a.cos(), cy + rad * a.sin())
+        (cx + rad * libm::cos(a), cy + rad * libm::sin(a))
     };
     let prog = if s.round_end > 0.0 {
         (s.in_round / s.round_end).clamp(0.0, 1.0)

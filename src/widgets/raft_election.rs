@@ -136,7 +136,7 @@ const RING: f64 = 105.0;
 
 fn pos(i: usize, n: usize) -> (f64, f64) {
     let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n.max(1) as f64;
-    (CX + RING * a.cos(), CY + RING * a.sin())
+    (CX + RING * libm::cos(a), CY + RING * libm::sin(a))
 }
 
 /// The cluster, live, with faults at the click of a button.

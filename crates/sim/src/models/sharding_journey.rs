@@ -1015,7 +1015,7 @@ mod tests {
         let r = run(&Params::default(), 1);
         let s = &r.stale;
         // (2/3)·e^(−10/20) = 0.4044
-        assert!((s.theory - 2.0 / 3.0 * (-0.5f64).exp()).abs() < 1e-12);
+        assert!((s.theory - 2.0 / 3.0 * libm::exp(-0.5)).abs() < 1e-12);
         assert!((s.measured - s.theory).abs() < 0.03, "{s:?}");
         // p99 of the later of two Exp(20 ms): −20·ln(1 − √0.99) ≈ 105.9 ms
         assert!((s.window_p99_theory_ms - 105.93).abs() < 0.1);
