@@ -474,26 +474,85 @@ fn LiveSaga(props: &LiveSagaProps) -> Html {
     }
 }
 
-/// The diagrams' key: each kind of row in the colour and dash [`msg_color`] and [`arrow`] give it.
-fn key() -> Html {
-    let swatch = |color: &'static str, dashed: bool, label: &'static str| {
-        html! {
-            <span class="saga-key-item">
-                <svg width="22" height="8" aria-hidden="true">
-                    <line x1="1" y1="4" x2="21" y2="4" stroke={color} stroke-width={if dashed { "1" } else { "2" }}
-                          stroke-dasharray={if dashed { "4 3" } else { "none" }} />
-                </svg>
-                { label }
-            </span>
+/// The kinds of row a diagram draws, each with its colour, weight and name in the key: one table
+/// for [`arrow`] and [`key`].
+#[derive(Clone, Copy, PartialEq)]
+enum RowKind {
+    Command,
+    Reply,
+    Failure,
+    Undo,
+    Ack,
+}
+
+impl RowKind {
+    const ALL: [RowKind; 5] = [
+        RowKind::Command,
+        RowKind::Reply,
+        RowKind::Failure,
+        RowKind::Undo,
+        RowKind::Ack,
+    ];
+
+    fn of(m: &MsgRec) -> RowKind {
+        if matches!(m.kind, MsgKind::PubAck | MsgKind::DelAck) {
+            RowKind::Ack
+        } else if m.fail {
+            RowKind::Failure
+        } else if m.undo {
+            RowKind::Undo
+        } else if matches!(m.kind, MsgKind::Reply) {
+            RowKind::Reply
+        } else {
+            RowKind::Command
         }
-    };
+    }
+
+    fn colour(self) -> &'static str {
+        match self {
+            RowKind::Command => "var(--c0)",
+            RowKind::Reply => "var(--c2)",
+            RowKind::Failure => "var(--c4)",
+            RowKind::Undo => "var(--c3)",
+            RowKind::Ack => "var(--muted)",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            RowKind::Command => "command or event",
+            RowKind::Reply => "reply",
+            RowKind::Failure => "failure",
+            RowKind::Undo => "undo",
+            RowKind::Ack => "ack",
+        }
+    }
+
+    /// An ack is drawn thin and dashed; so is any lost message.
+    fn stroke(self, lost: bool) -> (&'static str, &'static str) {
+        let thin = self == RowKind::Ack;
+        (
+            if thin { "1" } else { "2" },
+            if thin || lost { "4 3" } else { "none" },
+        )
+    }
+}
+
+/// The diagrams' key: each kind of row as [`arrow`] draws it.
+fn key() -> Html {
     html! {
         <p class="saga-key">
-            { swatch("var(--c0)", false, "command or event") }
-            { swatch("var(--c2)", false, "reply") }
-            { swatch("var(--c4)", false, "failure") }
-            { swatch("var(--c3)", false, "undo") }
-            { swatch("var(--muted)", true, "ack") }
+            { for RowKind::ALL.iter().map(|k| {
+                let (width, dash) = k.stroke(false);
+                html! {
+                    <span class="saga-key-item">
+                        <svg width="22" height="8" aria-hidden="true">
+                            <line x1="1" y1="4" x2="21" y2="4" stroke={k.colour()} stroke-width={width} stroke-dasharray={dash} />
+                        </svg>
+                        { k.label() }
+                    </span>
+                }
+            }) }
             <span class="saga-key-item">{"✕ lost · ↻ resent · dup absorbed"}</span>
         </p>
     }
@@ -507,20 +566,6 @@ const ROW: f64 = 21.0;
 
 fn lane_x(lane: u8) -> f64 {
     LEFT + (W - LEFT) * (f64::from(lane) + 0.5) / 5.0
-}
-
-fn msg_color(m: &MsgRec) -> &'static str {
-    if matches!(m.kind, MsgKind::PubAck | MsgKind::DelAck) {
-        "var(--muted)"
-    } else if m.fail {
-        "var(--c4)"
-    } else if m.undo {
-        "var(--c3)"
-    } else if matches!(m.kind, MsgKind::Reply) {
-        "var(--c2)"
-    } else {
-        "var(--c0)"
-    }
 }
 
 /// One style's sequence diagram: a column per lane, a row per message in sending order. Before
@@ -594,8 +639,9 @@ fn arrow(m: &MsgRec, i: usize, now: f64, ghosts: bool) -> Html {
     // a lost message stops short, with a cross
     let reach = if m.lost { f.min(0.55) } else { f };
     let xe = x1 + (x2 - x1) * reach;
-    let ack = matches!(m.kind, MsgKind::PubAck | MsgKind::DelAck);
-    let color = msg_color(m);
+    let kind = RowKind::of(m);
+    let (ack, color) = (kind == RowKind::Ack, kind.colour());
+    let (width, dash) = kind.stroke(m.lost);
     let mut text = m.label.clone();
     if m.retry {
         text.push_str(" ↻");
@@ -615,7 +661,7 @@ fn arrow(m: &MsgRec, i: usize, now: f64, ghosts: bool) -> Html {
         <g class={class}>
             <text x="2" y={format!("{:.1}", y + 4.0)} font-size="10" fill="var(--muted)">{ format!("{:.0}", m.t) }</text>
             <line x1={format!("{x1:.1}")} y1={format!("{y:.1}")} x2={format!("{xe:.1}")} y2={format!("{y:.1}")} stroke={color}
-                  stroke-width={if ack { "1" } else { "2" }} stroke-dasharray={if ack || m.lost { "4 3" } else { "none" }} />
+                  stroke-width={width} stroke-dasharray={dash} />
             if arrived {
                 <path d={format!("M{x2:.1} {y:.1} l{:.1} -4 v8 z", -dir * 7.0)} fill={color} />
             } else if m.lost && f >= 0.55 {

@@ -85,3 +85,30 @@ test('saga: the live swimlanes step and take an injected failure', async ({ page
   await expect(status).toContainText('t = 0 ms');
   expect(problems()).toEqual([]);
 });
+
+test('saga: the key lists every kind of row the diagrams draw, in the same colour and dash', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto(`/widget/${slug}?fail_step=shipping`);
+  await ready(page);
+  const live = page.locator('.live');
+  const items = live.locator('.saga-key .saga-key-item');
+  await expect(items).toHaveCount(6);
+  const key = await live.locator('.saga-key svg line').evaluateAll((ls) =>
+    ls.map((l) => ({ label: l.closest('.saga-key-item').textContent.trim(), stroke: l.getAttribute('stroke'), dash: l.getAttribute('stroke-dasharray') })));
+  expect(key.map((k) => k.label)).toEqual(['command or event', 'reply', 'failure', 'undo', 'ack']);
+  const rows = await live.locator('.saga-msg > line').evaluateAll((ls) =>
+    ls.map((l) => ({ stroke: l.getAttribute('stroke'), dash: l.getAttribute('stroke-dasharray'), ack: l.closest('.saga-msg').classList.contains('saga-ack'), lost: l.closest('.saga-msg').classList.contains('saga-lost') })));
+  expect(rows.length).toBeGreaterThan(10);
+  const strokes = new Set(rows.map((r) => r.stroke));
+  // a failing shipping step draws failures and undos as well as commands and replies
+  for (const label of ['command or event', 'reply', 'failure', 'undo']) {
+    expect(strokes.has(key.find((k) => k.label === label).stroke), label).toBe(true);
+  }
+  for (const r of rows) {
+    const k = key.find((k) => k.stroke === r.stroke);
+    expect(k, `row stroke ${r.stroke} is in the key`).toBeTruthy();
+    expect(r.ack).toBe(k.label === 'ack');
+    if (!r.lost) expect(r.dash).toBe(k.dash);
+  }
+  expect(problems()).toEqual([]);
+});
