@@ -387,7 +387,7 @@ fn LiveCap(props: &LiveProps) -> Html {
                     let fill = if n.crashed { "var(--bg)" } else { match n.role.as_str() { "leader" => "var(--c0)", "candidate" => "var(--c3)", _ => "var(--bg)" } };
                     let ink = if !n.crashed && n.role == "leader" { "var(--bg)" } else { "var(--fg)" };
                     let stroke = if n.crashed { "var(--muted)" } else if n.differs > 0 { "var(--c4)" } else { "var(--c2)" };
-                    let onclick = { let t = toggle.clone(); Callback::from(move |_: MouseEvent| t.emit(i as u8)) };
+                    let onclick = toggle.reform(move |_: MouseEvent| i as u8);
                     let onkeydown = dom::on_press(&toggle, i as u8);
                     let sub = if n.crashed { "down".to_string() } else if n.role == "replica" { format!("{} posts", n.posts) } else { format!("{} · t{}", n.role, n.term) };
                     html! {

@@ -254,7 +254,7 @@ fn cluster_svg(s: &Snapshot, now: f64, toggle: &Callback<u8>) -> Html {
             v.commit,
             if v.up { "crash it" } else { "restart it" }
         );
-        let click = { let t = toggle.clone(); Callback::from(move |_: MouseEvent| t.emit(i as u8)) };
+        let click = toggle.reform(move |_: MouseEvent| i as u8);
         let key = dom::on_press(toggle, i as u8);
         html! {
             <g class="raft-node" tabindex="0" role="button" aria-label={label} onclick={click} onkeydown={key}>

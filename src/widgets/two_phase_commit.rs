@@ -385,7 +385,7 @@ fn LiveCommit(props: &LiveProps) -> Html {
                 { for s.nodes.iter().enumerate().map(|(i, n)| {
                     let (x, y) = pos[i];
                     let r = match n.role { Role::Acceptor => 17.0, _ => 23.0 };
-                    let onclick = { let t = toggle.clone(); let id = n.id; Callback::from(move |_: MouseEvent| t.emit(id)) };
+                    let onclick = { let id = n.id; toggle.reform(move |_: MouseEvent| id) };
                     let onkeydown = dom::on_press(&toggle, n.id);
                     let role = match n.role { Role::Coordinator => "coordinator", Role::Participant => "participant", Role::Acceptor => "acceptor" };
                     let label = format!("{} ({role}), {}{}: {} it", n.name, if n.up { n.state.as_str() } else { "down" },
