@@ -125,3 +125,41 @@ pub fn on_press<A: Clone + 'static>(
         }
     })
 }
+
+/// How small (CSS px) a drawing's text may render before the drawing stops shrinking.
+pub const READABLE_PX: f64 = 9.0;
+
+/// The classes of the box around a wide drawing (`view_w` viewBox units across, its smallest
+/// text `smallest_font` units): `drawing-scroll` and the min-width at which that text renders at
+/// [`READABLE_PX`], so on a narrow screen the drawing scrolls sideways instead of shrinking
+/// further. The CSP forbids `style` attributes, so the min-width is one of `style.css`'s classes
+/// `mw1`–`mw12`: 360–800 px in 40 px steps, rounded up (none below 320 px, 800 px at most).
+pub fn scroll_box(view_w: f64, smallest_font: f64) -> String {
+    let min = view_w * READABLE_PX / smallest_font.max(1.0);
+    let step = ((min - 320.0) / 40.0).ceil();
+    if step.is_nan() || step < 1.0 {
+        "drawing-scroll".into()
+    } else {
+        format!("drawing-scroll mw{}", step.min(12.0) as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_scroll_box_is_wide_enough_for_readable_text_in_40_px_steps() {
+        // 600 units with 9-unit text: 600 px exactly, class mw7 = 320 + 7·40
+        assert_eq!(scroll_box(600.0, 9.0), "drawing-scroll mw7");
+        // 601 units rounds up to the next step
+        assert_eq!(scroll_box(601.0, 9.0), "drawing-scroll mw8");
+        // narrow enough to fit a phone: no min-width
+        assert_eq!(scroll_box(300.0, 10.0), "drawing-scroll");
+        // very wide, tiny text, or nonsense: capped, never a panic
+        assert_eq!(scroll_box(5000.0, 4.0), "drawing-scroll mw12");
+        assert_eq!(scroll_box(f64::NAN, 9.0), "drawing-scroll");
+        assert_eq!(scroll_box(600.0, 0.0), "drawing-scroll mw12");
+    }
+}

@@ -272,6 +272,7 @@ fn timeline_svg(r: &Report) -> Html {
     let days = r.samples / PER_DAY;
     html! {
         <figure class="anom-figure">
+        <div class={crate::chrome::dom::scroll_box(w, 10.0)}>
         <svg class="drawing anom-timeline" viewBox={format!("0 0 {w} {total_h}")} role="img"
              aria-label={format!("The whole run: {} anomalies shaded; alarms of each detector in the rows below", r.anomalies.len())}>
             <rect x="0" y="0" width={format!("{:.1}", x(f64::from(r.warmup)))} height={plot_h.to_string()} fill="var(--border)" fill-opacity="0.35" />
@@ -302,6 +303,7 @@ fn timeline_svg(r: &Report) -> Html {
                 <text x={format!("{:.1}", x(f64::from(d * PER_DAY)).min(w - 34.0))} y={(total_h - 2.0).to_string()} font-size="11" fill="var(--muted)">{ format!("day {d}") }</text>
             }) }
         </svg>
+        </div>
         <figcaption class="muted">{"The metric over the whole run (min–max per pixel column, expected curve dotted), the static threshold's band (dashed), anomalies shaded, and below, when each detector alarmed."}</figcaption>
         </figure>
     }
@@ -375,6 +377,7 @@ fn ooda_svg(s: &LiveSnapshot) -> Html {
         ("Act", format!("{} actions", s.actions.iter().sum::<u32>())),
     ];
     html! {
+        <div class={crate::chrome::dom::scroll_box(640.0, 10.0)}>
         <svg class="drawing anom-ooda" viewBox="0 0 640 56" role="img" aria-label="The observe, analyse, decide, act loop">
             <defs><marker id="anom-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="var(--muted)" /></marker></defs>
             { for stages.iter().enumerate().map(|(i, (name, now))| {
@@ -388,6 +391,7 @@ fn ooda_svg(s: &LiveSnapshot) -> Html {
                 </g> }
             }) }
         </svg>
+        </div>
     }
 }
 

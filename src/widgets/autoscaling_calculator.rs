@@ -188,6 +188,7 @@ fn servers_svg(s: &QueueSnapshot) -> Html {
     let q = s.queue_len.min(60);
     let total_w = w + 20.0 + 80.0;
     html! {
+        <div class={crate::chrome::dom::scroll_box(total_w, 9.0)}>
         <svg class="drawing servers" viewBox={format!("0 0 {total_w} {}", h.max(24.0))} role="img"
              aria-label={format!("{} of {} instances busy, {} waiting", s.busy, c, s.queue_len)}>
             { for (0..c).map(|i| {
@@ -199,5 +200,6 @@ fn servers_svg(s: &QueueSnapshot) -> Html {
             <text x={format!("{:.0}", w + 20.0)} y="10" font-size="9" fill="var(--muted)">{"queue"}</text>
             { for (0..q).map(|j| html! { <rect x={format!("{:.0}", w + 20.0 + f64::from(j % 8) * 10.0)} y={format!("{:.0}", 14.0 + f64::from(j / 8) * 10.0)} width="8" height="8" rx="4" fill="var(--c1)" /> }) }
         </svg>
+        </div>
     }
 }

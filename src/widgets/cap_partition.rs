@@ -138,9 +138,12 @@ fn compare_table(rows: &[RunResult], p: &Params) -> Html {
         _ => 1,
     };
     html! {
+        // the title sits above the scrolling box, not in it as a <caption>: at phone width the
+        // table scrolls sideways, and a caption scrolls with it and is cut off
+        <figure class="cap-figure">
+        <figcaption>{"What each choice cost, on the very same operations"}</figcaption>
         <div class="table-wrap">
             <table class="data cap-table" aria-label="What each choice cost on the same workload">
-                <caption>{"What each choice cost, on the very same operations"}</caption>
                 <thead><tr>
                     <th scope="col">{"choice"}</th><th scope="col"><abbr title="share answered on the left side during the cut">{"left"}</abbr></th><th scope="col"><abbr title="share answered on the right side during the cut">{"right"}</abbr></th>
                     <th scope="col">{"refused"}</th><th scope="col"><abbr title="acknowledged posts in no final version">{"lost"}</abbr></th><th scope="col"><abbr title="lost posts beaten by an older write with a later timestamp: the clock chose">{"lost to clock"}</abbr></th>
@@ -161,6 +164,7 @@ fn compare_table(rows: &[RunResult], p: &Params) -> Html {
                 </tbody>
             </table>
         </div>
+        </figure>
     }
 }
 
@@ -258,7 +262,9 @@ fn diverge_chart(r: &Report) -> Rc<ChartSpec> {
 
 type LiveProps = crate::chrome::player::LiveProps<Params>;
 
-const W: f64 = 480.0;
+// narrow enough that at phone width (about 316 px for the drawing) its 11-unit labels stay near
+// 9 px with the whole cluster in view
+const W: f64 = 400.0;
 const H: f64 = 230.0;
 const R: f64 = 19.0;
 
@@ -270,7 +276,7 @@ fn positions(s: &Snapshot) -> Vec<(f64, f64)> {
             .filter(|&i| s.nodes[i].side == side)
             .collect();
         let k = members.len();
-        let cx = if side == 0 { 110.0 } else { W - 110.0 };
+        let cx = if side == 0 { 90.0 } else { W - 90.0 };
         let cols = if k > 3 { 2 } else { 1 };
         let rows = k.div_ceil(cols).max(1);
         for (j, &i) in members.iter().enumerate() {
@@ -376,7 +382,7 @@ fn LiveCap(props: &LiveProps) -> Html {
             <svg class="drawing cap-live" viewBox={format!("0 0 {W} {H}")} role="img" aria-label={label}>
                 <line class={cut_class} x1={format!("{}", W / 2.0)} y1="8" x2={format!("{}", W / 2.0)} y2={format!("{}", H - 8.0)}
                     stroke={if s.cut { "var(--c4)" } else { "var(--border)" }} stroke-width={if s.cut { "3" } else { "1" }} stroke-dasharray="6 5" />
-                <text x={format!("{}", W / 2.0)} y={format!("{}", H - 1.0)} text-anchor="middle" font-size="10" fill="var(--muted)">{ arrow }</text>
+                <text x={format!("{}", W / 2.0)} y={format!("{}", H - 1.0)} text-anchor="middle" font-size="11" fill="var(--muted)">{ arrow }</text>
                 { for s.flights.iter().filter_map(|f| flight_xy(f, &pos, clock, still).map(|(x, y)| html! {
                     <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={if f.lost { "2.5" } else { "3.5" }}
                         fill={if f.lost { "none" } else { kind_colour(f.kind) }} stroke={kind_colour(f.kind)} stroke-width="1" />
@@ -396,7 +402,7 @@ fn LiveCap(props: &LiveProps) -> Html {
                             <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{R}")} fill={fill} stroke={stroke}
                                 stroke-width={if n.differs > 0 { "3" } else { "2" }} stroke-dasharray={if n.crashed { "4 3" } else { "none" }} />
                             <text x={format!("{x:.1}")} y={format!("{:.1}", y + 5.0)} text-anchor="middle" font-size="15" font-weight="700" fill={ink}>{ name.to_string() }</text>
-                            <text x={format!("{x:.1}")} y={format!("{:.1}", y + R + 12.0)} text-anchor="middle" font-size="10" fill="var(--muted)">{ sub }</text>
+                            <text x={format!("{x:.1}")} y={format!("{:.1}", y + R + 12.0)} text-anchor="middle" font-size="11" fill="var(--muted)">{ sub }</text>
                         </g>
                     }
                 }) }

@@ -258,7 +258,7 @@ fn LiveHistory(props: &LiveProps) -> Html {
         <section class="live" aria-label="Live history">
             <h3>{"Live: the history, replica by replica"}</h3>
             { live.player(vec![0.5, 1.0, 2.0, 5.0], format!("t = {:.2} s · truth: {} likes", now, s.truth_likes), id.clone()) }
-            <div class="cr-scroll">{ spacetime(s, now, show) }</div>
+            <div class={crate::chrome::dom::scroll_box(720.0, 9.0)}>{ spacetime(s, now, show) }</div>
             <p class="muted cr-key">
                 {"Dots: client writes (green +1, red −1, blue add, orange remove; grey: refused by a crashed replica). "}
                 if show == "all" || show == "lww" { {"A ringed dot: a write LWW has overwritten. "} }

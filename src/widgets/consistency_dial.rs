@@ -262,6 +262,7 @@ fn lanes(r: &Report, witness: Option<u32>) -> Html {
     let height = f64::from(clients) * lane_h + 20.0;
     html! {
         <figure class="cd-lanes">
+        <div class={crate::chrome::dom::scroll_box(680.0, 8.0)}>
         <svg class="drawing cd-history" viewBox={format!("0 0 680 {height:.0}")} role="img"
              aria-label={format!("The last {} operations of the run, one lane per client", h.len())}>
             { for (0..clients).map(|c| {
@@ -273,6 +274,7 @@ fn lanes(r: &Report, witness: Option<u32>) -> Html {
             }) }
             { for h.iter().enumerate().map(|(j, o)| op_bar(o, j as u32 + r.history_offset, witness, &x, 14.0 + f64::from(o.client) * lane_h, t1)) }
         </svg>
+        </div>
         <figcaption class="muted">{ format!("The last {} operations, one lane per client: w k=v writes v to key k; r k→v read v (0 is the initial value). Stale reads are red; a dashed bar timed out.", h.len()) }
             if witness.is_some() { {" The outlined operation is the checker's witness."} }
         </figcaption>
@@ -319,7 +321,8 @@ type LiveProps = crate::chrome::player::LiveProps<Params>;
 
 const NAMES: [&str; 3] = ["primary", "near secondary", "far secondary"];
 /// Drawing positions: primary, near, far, clients.
-const POS: [(f64, f64); 4] = [(70.0, 70.0), (250.0, 40.0), (460.0, 70.0), (250.0, 125.0)];
+/// (Narrow, with 10.5-unit text, so the whole store stays legible at phone width.)
+const POS: [(f64, f64); 4] = [(60.0, 70.0), (210.0, 40.0), (360.0, 70.0), (210.0, 125.0)];
 
 /// The same store, played live; replicas can be crashed and restarted while it runs.
 #[component]
@@ -369,7 +372,7 @@ fn store_svg(s: &Snapshot, clock: f64, reduced: bool) -> Html {
     };
     let links = [(0usize, 1usize), (0, 3), (1, 2), (2, 3), (1, 3), (0, 2)];
     html! {
-        <svg class="drawing cd-store" viewBox="0 0 530 160" role="img"
+        <svg class="drawing cd-store" viewBox="0 0 420 160" role="img"
              aria-label={format!("Primary, near and far secondaries and the clients; {} messages in flight", s.flights.len())}>
             { for links.iter().filter(|(a, b)| !(*a == 0 && *b == 2)).map(|&(a, b)| {
                 let broken = cut(a, b) || cut(b, a);
@@ -392,14 +395,14 @@ fn store_svg(s: &Snapshot, clock: f64, reduced: bool) -> Html {
                 let (x, y) = POS[i];
                 let vals: Vec<String> = r.values.iter().enumerate().map(|(k, v)| format!("{k}={v}")).collect();
                 html! { <g>
-                    <circle cx={x.to_string()} cy={y.to_string()} r="22" fill="var(--bg)" stroke={if r.up { if i == 0 { "var(--c2)" } else { "var(--fg)" } } else { "var(--c3)" }} stroke-width="2" stroke-dasharray={if r.up { "" } else { "4 3" }} />
-                    <text x={x.to_string()} y={format!("{:.0}", y - 4.0)} font-size="10" text-anchor="middle" fill="var(--fg)">{ ["primary", "near", "far"][i] }</text>
-                    <text x={x.to_string()} y={format!("{:.0}", y + 8.0)} font-size="9" text-anchor="middle" fill="var(--muted)">{ format!("log {} · ok {}", r.applied, r.commit) }</text>
-                    <text x={x.to_string()} y={format!("{:.0}", y + 34.0)} font-size="9" text-anchor="middle" fill="var(--muted)">{ if r.up { vals.join(" ") } else { "crashed".into() } }</text>
+                    <circle cx={x.to_string()} cy={y.to_string()} r="34" fill="var(--bg)" stroke={if r.up { if i == 0 { "var(--c2)" } else { "var(--fg)" } } else { "var(--c3)" }} stroke-width="2" stroke-dasharray={if r.up { "" } else { "4 3" }} />
+                    <text x={x.to_string()} y={format!("{:.0}", y - 4.0)} font-size="11" text-anchor="middle" fill="var(--fg)">{ ["primary", "near", "far"][i] }</text>
+                    <text x={x.to_string()} y={format!("{:.0}", y + 8.0)} font-size="10.5" text-anchor="middle" fill="var(--muted)">{ format!("log {} · ok {}", r.applied, r.commit) }</text>
+                    <text x={x.to_string()} y={format!("{:.0}", y + 48.0)} font-size="10.5" text-anchor="middle" fill="var(--muted)">{ if r.up { vals.join(" ") } else { "crashed".into() } }</text>
                 </g> }
             }) }
             <rect x={(POS[3].0 - 34.0).to_string()} y={(POS[3].1 - 12.0).to_string()} width="68" height="24" rx="4" fill="var(--bg)" stroke="var(--fg)" />
-            <text x={POS[3].0.to_string()} y={(POS[3].1 + 4.0).to_string()} font-size="10" text-anchor="middle" fill="var(--fg)">{"clients"}</text>
+            <text x={POS[3].0.to_string()} y={(POS[3].1 + 4.0).to_string()} font-size="11" text-anchor="middle" fill="var(--fg)">{"clients"}</text>
         </svg>
     }
 }

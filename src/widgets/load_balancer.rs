@@ -468,6 +468,7 @@ fn servers_svg(s: &LbSnapshot, strategy: &str) -> Html {
     let labels = n <= 16;
     let fastest = s.speeds.iter().copied().fold(1e-9, f64::max);
     html! {
+        <div class={crate::chrome::dom::scroll_box(w, if labels { 10.0 } else { 7.0 })}>
         <svg class="drawing lb-servers" viewBox={format!("0 0 {w} {h:.0}")} role="img"
              aria-label={format!("{strategy}: {} servers; requests in each: {}", n, s.in_server.iter().map(|q| q.to_string()).collect::<Vec<_>>().join(", "))}>
             { for (0..n).map(|i| {
@@ -506,5 +507,6 @@ fn servers_svg(s: &LbSnapshot, strategy: &str) -> Html {
                 <text x="4" y="12" font-size="11" fill="var(--c4)">{"server 1 slowed 5×"}</text>
             }
         </svg>
+        </div>
     }
 }

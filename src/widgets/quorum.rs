@@ -247,10 +247,12 @@ fn LiveQuorum(props: &LiveProps) -> Html {
 
 fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>, cut: &Callback<u32>) -> Html {
     let n = s.n.max(1);
-    let (w, row) = (360.0, 30.0);
+    // a narrow viewBox and 12-unit text: at phone width the drawing scales to about 0.9, so its
+    // labels stay near 11 px
+    let (w, row) = (340.0, 30.0);
     let h = f64::from(n) * row + 20.0;
-    let client = (40.0, h / 2.0);
-    let rep = |i: u32| (300.0, 10.0 + row * (f64::from(i) + 0.5));
+    let client = (42.0, h / 2.0);
+    let rep = |i: u32| (282.0, 10.0 + row * (f64::from(i) + 0.5));
     let at = |node: u32| if node >= n { client } else { rep(node) };
     let still = dom::reduced_motion();
     html! {
@@ -262,8 +264,8 @@ fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>, cut: &Callback<u3
                               stroke={if open { "var(--border)" } else { "var(--c4)" }} stroke-width={if open { "0.8" } else { "1.2" }}
                               stroke-dasharray={if open { "none" } else { "4 3" }} /> }
             }) }
-            <rect x="8" y={format!("{:.1}", client.1 - 16.0)} width="64" height="32" rx="6" fill="var(--bg)" stroke="var(--fg)" />
-            <text x="40" y={format!("{:.1}", client.1 + 4.0)} text-anchor="middle" font-size="10" fill="var(--fg)">{"coordinator"}</text>
+            <rect x="4" y={format!("{:.1}", client.1 - 16.0)} width="76" height="32" rx="6" fill="var(--bg)" stroke="var(--fg)" />
+            <text x="42" y={format!("{:.1}", client.1 + 4.0)} text-anchor="middle" font-size="12" fill="var(--fg)">{"coordinator"}</text>
             { for s.msgs.iter().map(|m| {
                 let (a, b) = (at(m.from), at(m.to));
                 let span = (m.arrive_ms - m.sent_ms).max(1e-9);
@@ -281,7 +283,7 @@ fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>, cut: &Callback<u3
             // each link's one-way cut badge, on the line just before the replica
             { for s.replicas.iter().enumerate().map(|(i, r)| {
                 let (x, y) = rep(i as u32);
-                let bx = 236.0;
+                let bx = 220.0;
                 let by = client.1 + (y - client.1) * (bx - client.0) / (x - client.0);
                 let i = i as u32;
                 let (text, now, next) = match r.link {
@@ -294,9 +296,9 @@ fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>, cut: &Callback<u3
                 html! {
                     <g class="qu-link" role="button" tabindex="0" aria-label={label} aria-pressed={(!open).to_string()}
                        onclick={cut.reform(move |_: MouseEvent| i)} onkeydown={dom::on_press(cut, i)}>
-                        <rect x={format!("{:.1}", bx - 20.0)} y={format!("{:.1}", by - 10.0)} width="40" height="20" rx="10"
+                        <rect x={format!("{:.1}", bx - 22.0)} y={format!("{:.1}", by - 10.0)} width="44" height="20" rx="10"
                               fill="var(--bg)" stroke={if open { "var(--border)" } else { "var(--c4)" }} />
-                        <text x={format!("{bx:.1}")} y={format!("{:.1}", by + 3.5)} text-anchor="middle" font-size="10"
+                        <text x={format!("{bx:.1}")} y={format!("{:.1}", by + 4.0)} text-anchor="middle" font-size="12"
                               fill={if open { "var(--muted)" } else { "var(--c4)" }}>{ text }</text>
                     </g>
                 }
@@ -310,10 +312,10 @@ fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>, cut: &Callback<u3
                 let label = format!("Replica {}: {}, {}{}. Press to {}.", i + 1, if r.up { "up" } else { "crashed" }, if r.has_write { "holds the new version" } else { "old version" }, if r.in_quorum { ", in the write quorum" } else { "" }, if r.up { "crash it" } else { "restart it" });
                 html! {
                     <g class="qu-node" role="button" tabindex="0" aria-label={label} aria-pressed={(!r.up).to_string()} {onclick} {onkeydown}>
-                        <rect x={format!("{:.0}", x - 22.0)} y={format!("{:.1}", y - 11.0)} width="70" height="22" rx="5" fill={fill}
+                        <rect x={format!("{:.0}", x - 22.0)} y={format!("{:.1}", y - 11.0)} width="74" height="22" rx="5" fill={fill}
                               stroke={if r.in_quorum { "var(--c3)" } else { "var(--fg)" }} stroke-width={if r.in_quorum { "2.5" } else { "1" }}
                               stroke-dasharray={if r.up { "none" } else { "3 2" }} />
-                        <text x={format!("{:.0}", x + 13.0)} y={format!("{:.1}", y + 4.0)} text-anchor="middle" font-size="10"
+                        <text x={format!("{:.0}", x + 15.0)} y={format!("{:.1}", y + 4.0)} text-anchor="middle" font-size="12"
                               fill={if r.up && r.has_write { "var(--bg)" } else if r.up { "var(--fg)" } else { "var(--muted)" }}>
                             { if r.up { format!("replica {}", i + 1) } else { format!("✕ {} down", i + 1) } }
                         </text>

@@ -314,10 +314,12 @@ fn timeline_svg(terms: &[TermRecord], now: f64) -> Html {
         })
     });
     html! {
+        <div class={crate::chrome::dom::scroll_box(600.0, 9.0)}>
         <svg class="drawing raft-timeline" viewBox="0 0 600 48" role="img" aria-label={format!("Term timeline: {} terms so far", terms.last().map(|r| r.term).unwrap_or(0))}>
             <text x="0" y="9" font-size="9" fill="var(--muted)">{ format!("terms, last {win} s") }</text>
             { for bars }
             <text x="600" y="46" font-size="9" text-anchor="end" fill="var(--muted)">{ format!("{now:.2} s") }</text>
         </svg>
+        </div>
     }
 }

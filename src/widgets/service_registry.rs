@@ -210,12 +210,14 @@ fn lanes_svg(lanes: &[Lane], duration: f64) -> Html {
     let ly = top + row * lanes.len() as f64 + 4.0;
     html! {
         <figure class="sr-lanes-fig">
+            <div class={crate::chrome::dom::scroll_box(w, 14.0)}>
             <svg class="drawing sr-lanes" viewBox={format!("0 0 {w} {h:.0}")} role="img"
                  aria-label={format!("Swimlanes of {} instances over {} s: crashes in red above, the registry's view below (green healthy, orange unhealthy, empty removed)", lanes.len(), duration)}>
                 { for rows }
                 <text x={format!("{left}")} y={format!("{:.1}", ly + 14.0)} font-size="14" fill="var(--muted)">{"0 s"}</text>
                 <text x={format!("{:.1}", w - 4.0)} y={format!("{:.1}", ly + 14.0)} font-size="14" text-anchor="end" fill="var(--muted)">{ format!("{} s", num(duration)) }</text>
             </svg>
+            </div>
             <figcaption class="muted sr-key">
                 <span class="sr-k4">{"▬ crashed"}</span>{" (truth, thin bar) · "}
                 <span class="sr-k2">{"■ listed healthy"}</span>{" · "}

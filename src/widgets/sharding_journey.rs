@@ -139,6 +139,7 @@ fn dbs_svg(r: &Report, s: &StageRow) -> Html {
     let fair_y = y(1.0 / n as f64);
     let labels = n <= 16;
     html! {
+        <div class={crate::chrome::dom::scroll_box(w, if n <= 3 { 11.0 } else { 7.5 })}>
         <svg class="drawing sj-dbs" viewBox={format!("0 0 {w} {h}")} role="img"
              aria-label={format!("{} databases; the busiest holds {} of the load", n, pct(s.busiest_share, 1))}>
             { for r.nodes.iter().enumerate().map(|(i, node)| {
@@ -162,6 +163,7 @@ fn dbs_svg(r: &Report, s: &StageRow) -> Html {
                 <text x="4" y={format!("{:.1}", base + 24.0)} font-size="10" fill="var(--muted)">{ format!("db0 … db{} (busiest in red; bars in % of all load)", n - 1) }</text>
             }
         </svg>
+        </div>
     }
 }
 

@@ -71,6 +71,19 @@ for (const w of widgets) {
     await page.screenshot({ path: path.join(shots, `${w.slug}-360-dark.png`), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, 'no sideways scrolling at 360 px').toBeLessThanOrEqual(1);
+    // a drawing scales down with its box; past a point it must scroll instead (.drawing-scroll),
+    // or its labels become unreadable: the smallest text as rendered, in CSS px
+    const smallest = await page.evaluate(() => {
+      let min = { px: Infinity, text: '' };
+      for (const t of document.querySelectorAll('svg.drawing text')) {
+        const m = t.getScreenCTM();
+        if (!m || !t.textContent.trim()) continue;
+        const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+        if (px < min.px) min = { px, text: t.textContent.trim() };
+      }
+      return min;
+    });
+    expect(smallest.px, `drawing text "${smallest.text}" at 360 px`).toBeGreaterThanOrEqual(7.5);
     expect(problems()).toEqual([]);
   });
 }
