@@ -188,7 +188,7 @@ fn servers_svg(s: &QueueSnapshot) -> Html {
     let q = s.queue_len.min(60);
     let total_w = w + 20.0 + 80.0;
     html! {
-        <div class={crate::chrome::dom::scroll_box(total_w, 9.0)}>
+        <div class={crate::chrome::dom::scroll_box(total_w, 11.0)}>
         <svg class="drawing servers" viewBox={format!("0 0 {total_w} {}", h.max(24.0))} role="img"
              aria-label={format!("{} of {} instances busy, {} waiting", s.busy, c, s.queue_len)}>
             { for (0..c).map(|i| {
@@ -197,7 +197,7 @@ fn servers_svg(s: &QueueSnapshot) -> Html {
                 html! { <rect x={format!("{:.0}", x + 1.0)} y={format!("{:.0}", y + 1.0)} width="10" height="10" rx="2"
                     fill={if busy { "var(--c0)" } else { "none" }} stroke="var(--grid)" stroke-width="0.6" /> }
             }) }
-            <text x={format!("{:.0}", w + 20.0)} y="10" font-size="9" fill="var(--muted)">{"queue"}</text>
+            <text x={format!("{:.0}", w + 20.0)} y="10" font-size="11" fill="var(--muted)">{"queue"}</text>
             { for (0..q).map(|j| html! { <rect x={format!("{:.0}", w + 20.0 + f64::from(j % 8) * 10.0)} y={format!("{:.0}", 14.0 + f64::from(j / 8) * 10.0)} width="8" height="8" rx="4" fill="var(--c1)" /> }) }
         </svg>
         </div>

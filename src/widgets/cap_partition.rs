@@ -140,7 +140,7 @@ fn compare_table(rows: &[RunResult], p: &Params) -> Html {
     html! {
         // the title sits above the scrolling box, not in it as a <caption>: at phone width the
         // table scrolls sideways, and a caption scrolls with it and is cut off
-        <figure class="cap-figure">
+        <figure class="fig">
         <figcaption>{"What each choice cost, on the very same operations"}</figcaption>
         <div class="table-wrap">
             <table class="data cap-table" aria-label="What each choice cost on the same workload">

@@ -109,7 +109,7 @@ pub fn View(props: &Props) -> Html {
             }) }
             { metric("noise", "No-skew theory (mod N)", times(r.noise_theory), Some(format!("balls into bins with {} keys, {} requests; ring {}", int(u64::from(p.keys)), int(r.requests), times(r.noise_theory_ring))), Tone::Plain) }
         </dl>
-        <figure class="hs-figure">
+        <figure class="fig">
             <figcaption><span class="chart-title">{ format!("Requests per server, same {} requests on each placement", int(r.requests)) }</span></figcaption>
             { servers_panels(&r) }
             <p class="muted hs-key"><span class="hs-swatch hs-c4" aria-hidden="true" />{"the celebrity's requests; ★ the servers holding it; dashed line: mean; dotted line: the floor. All three panels share one scale."}</p>

@@ -466,9 +466,11 @@ fn servers_svg(s: &LbSnapshot, strategy: &str) -> Html {
     let sy = 78.0;
     let h = sy + 26.0 + f64::from(max_dots) * gap + 22.0;
     let labels = n <= 16;
+    // the smallest text (the "+n" under a long queue), which sets how far the drawing may shrink
+    let small_font = if labels { 10.0 } else { 7.0 };
     let fastest = s.speeds.iter().copied().fold(1e-9, f64::max);
     html! {
-        <div class={crate::chrome::dom::scroll_box(w, if labels { 10.0 } else { 7.0 })}>
+        <div class={crate::chrome::dom::scroll_box(w, small_font)}>
         <svg class="drawing lb-servers" viewBox={format!("0 0 {w} {h:.0}")} role="img"
              aria-label={format!("{strategy}: {} servers; requests in each: {}", n, s.in_server.iter().map(|q| q.to_string()).collect::<Vec<_>>().join(", "))}>
             { for (0..n).map(|i| {
@@ -499,7 +501,7 @@ fn servers_svg(s: &LbSnapshot, strategy: &str) -> Html {
                         <circle cx={format!("{x:.1}")} cy={format!("{:.1}", sy + 26.0 + r + f64::from(j) * gap)} r={format!("{r:.1}")} fill="var(--c1)" />
                     }) }
                     if waiting > max_dots {
-                        <text x={format!("{x:.1}")} y={format!("{:.1}", sy + 26.0 + f64::from(max_dots) * gap + 12.0)} text-anchor="middle" font-size={if labels { "10" } else { "7" }} fill="var(--fg)">{ format!("+{}", waiting - max_dots) }</text>
+                        <text x={format!("{x:.1}")} y={format!("{:.1}", sy + 26.0 + f64::from(max_dots) * gap + 12.0)} text-anchor="middle" font-size={small_font.to_string()} fill="var(--fg)">{ format!("+{}", waiting - max_dots) }</text>
                     }
                 </g> }
             }) }

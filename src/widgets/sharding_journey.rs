@@ -64,7 +64,7 @@ pub fn View(props: &Props) -> Html {
             } }
             { metric("stale", &format!("Stale reads {} after a write", ms(Some(p.read_after_ms))), pct(s.stale, 1), Some(if s.key == "eventual" { format!("theory {}; all {} replicas by {} (p99)", pct(r.stale.theory, 1), r.stale.replicas, ms(Some(r.stale.window_p99_ms))) } else { "reads go to the shard's primary".into() }), if s.stale > 0.0 { Tone::Bad } else { Tone::Good }) }
         </dl>
-        <figure class="sj-figure">
+        <figure class="fig">
             <figcaption>{ format!("{} ({}): load on each database, dashed line = fair share", s.title, s.year) }</figcaption>
             { dbs_svg(&r, &s) }
         </figure>
@@ -138,8 +138,10 @@ fn dbs_svg(r: &Report, s: &StageRow) -> Html {
     let busiest = r.nodes.iter().map(|x| x.share).fold(0.0, f64::max);
     let fair_y = y(1.0 / n as f64);
     let labels = n <= 16;
+    // the share above each bar is the smallest text, and sets how far the drawing may shrink
+    let share_font = if n <= 3 { 11.0 } else { 7.5 };
     html! {
-        <div class={crate::chrome::dom::scroll_box(w, if n <= 3 { 11.0 } else { 7.5 })}>
+        <div class={crate::chrome::dom::scroll_box(w, share_font)}>
         <svg class="drawing sj-dbs" viewBox={format!("0 0 {w} {h}")} role="img"
              aria-label={format!("{} databases; the busiest holds {} of the load", n, pct(s.busiest_share, 1))}>
             { for r.nodes.iter().enumerate().map(|(i, node)| {
@@ -152,7 +154,7 @@ fn dbs_svg(r: &Report, s: &StageRow) -> Html {
                     <rect x={format!("{x:.1}")} y={format!("{:.1}", base + 3.0)} width={format!("{bw:.1}")} height="8" rx="2" fill="var(--border)" />
                     if labels {
                         <text x={format!("{:.1}", x + bw / 2.0)} y={format!("{:.1}", base + 24.0)} text-anchor="middle" font-size={if n <= 3 { "11" } else { "8.5" }} fill="var(--muted)">{ if n > 8 { i.to_string() } else { node.name.clone() } }</text>
-                        <text x={format!("{:.1}", x + bw / 2.0)} y={format!("{:.1}", yy - 3.0)} text-anchor="middle" font-size={if n <= 3 { "11" } else { "7.5" }} fill="var(--fg)">{ format!("{:.0}", node.share * 100.0) }</text>
+                        <text x={format!("{:.1}", x + bw / 2.0)} y={format!("{:.1}", yy - 3.0)} text-anchor="middle" font-size={share_font.to_string()} fill="var(--fg)">{ format!("{:.0}", node.share * 100.0) }</text>
                     }
                 </g> }
             }) }
