@@ -258,12 +258,13 @@ fn lanes(r: &Report, witness: Option<u32>) -> Html {
     let clients = h.iter().map(|o| o.client).max().unwrap_or(0) + 1;
     let (x0, w) = (70.0, 600.0);
     let x = |t: f64| x0 + (t - t0) / (t1 - t0) * w;
-    let lane_h = 44.0;
+    let rows = label_rows(h, &x);
+    let lane_h = 16.0 + LABEL_DY * (f64::from(rows.iter().copied().max().unwrap_or(0)) + 1.0) + 8.0;
     let height = f64::from(clients) * lane_h + 20.0;
     html! {
         <figure class="cd-lanes">
-        <div class={crate::chrome::dom::scroll_box(680.0, 8.0)}>
-        <svg class="drawing cd-history" viewBox={format!("0 0 680 {height:.0}")} role="img"
+        <div class={crate::chrome::dom::scroll_box(HISTORY_W, 8.0)}>
+        <svg class="drawing cd-history" viewBox={format!("0 0 {HISTORY_W} {height:.0}")} role="img"
              aria-label={format!("The last {} operations of the run, one lane per client", h.len())}>
             { for (0..clients).map(|c| {
                 let y = 14.0 + f64::from(c) * lane_h;
@@ -272,14 +273,72 @@ fn lanes(r: &Report, witness: Option<u32>) -> Html {
                     <line x1={x0.to_string()} x2={(x0 + w).to_string()} y1={format!("{:.0}", y + 10.0)} y2={format!("{:.0}", y + 10.0)} stroke="var(--border)" stroke-width="0.5" />
                 </> }
             }) }
-            { for h.iter().enumerate().map(|(j, o)| op_bar(o, j as u32 + r.history_offset, witness, &x, 14.0 + f64::from(o.client) * lane_h, t1)) }
+            { for h.iter().enumerate().map(|(j, o)| op_bar(o, j as u32 + r.history_offset, witness, &x, 14.0 + f64::from(o.client) * lane_h, rows[j], t1)) }
         </svg>
         </div>
-        <figcaption class="muted">{ format!("The last {} operations, one lane per client: w k=v writes v to key k; r k→v read v (0 is the initial value). Stale reads are red; a dashed bar timed out.", h.len()) }
+        <figcaption class="muted">{ format!("The last {} operations, one lane per client: w k=v writes v to key k; r k→v read v (0 is the initial value). Reads are blue, writes orange, stale reads purple; a dashed bar timed out.", h.len()) }
             if witness.is_some() { {" The outlined operation is the checker's witness."} }
         </figcaption>
         </figure>
     }
+}
+
+/// Vertical step between label rows under a lane, in drawing units (labels are 8 units).
+const LABEL_DY: f64 = 10.0;
+
+/// What an operation's bar says: `w k=v`, `r k→v`, or `r k` for a read that timed out.
+fn op_label(o: &OpRecord) -> String {
+    if o.write {
+        format!("w {}={}", o.key, o.value)
+    } else if o.ret_ms.is_some() {
+        format!("r {}→{}", o.key, o.value)
+    } else {
+        format!("r {}", o.key)
+    }
+}
+
+/// A label's width in drawing units: 8-unit sans-serif letters and digits average under 5.
+fn label_w(o: &OpRecord) -> f64 {
+    5.0 * op_label(o).chars().count() as f64
+}
+
+/// Where a label starts: under the start of its bar, pulled left near the right edge so it
+/// stays inside the drawing.
+fn label_x(o: &OpRecord, x: &dyn Fn(f64) -> f64) -> f64 {
+    x(o.call_ms).min(HISTORY_W - 2.0 - label_w(o))
+}
+
+/// The history drawing's width in viewBox units.
+const HISTORY_W: f64 = 680.0;
+
+/// The label row under its lane of each operation: the first row whose last label ends
+/// before this one starts, so neighbouring labels never overlap however close the operations.
+fn label_rows(h: &[OpRecord], x: &dyn Fn(f64) -> f64) -> Vec<u8> {
+    const GAP: f64 = 3.0;
+    let mut order: Vec<usize> = (0..h.len()).collect();
+    order.sort_unstable_by(|&a, &b| h[a].call_ms.total_cmp(&h[b].call_ms).then(a.cmp(&b)));
+    // per client, the right end of the last label on each row so far
+    let mut ends: Vec<Vec<f64>> = Vec::new();
+    let mut rows = vec![0u8; h.len()];
+    for i in order {
+        let c = h[i].client as usize;
+        if ends.len() <= c {
+            ends.resize(c + 1, Vec::new());
+        }
+        let start = label_x(&h[i], x);
+        let end = start + label_w(&h[i]);
+        let lane = &mut ends[c];
+        let row = match lane.iter().position(|&e| e + GAP <= start) {
+            Some(r) => r,
+            None => {
+                lane.push(f64::NEG_INFINITY);
+                lane.len() - 1
+            }
+        };
+        lane[row] = end;
+        rows[i] = u8::try_from(row).unwrap_or(u8::MAX);
+    }
+    rows
 }
 
 fn op_bar(
@@ -288,6 +347,7 @@ fn op_bar(
     witness: Option<u32>,
     x: &dyn Fn(f64) -> f64,
     y: f64,
+    row: u8,
     t1: f64,
 ) -> Html {
     let a = x(o.call_ms);
@@ -299,13 +359,7 @@ fn op_bar(
     } else {
         "var(--c0)"
     };
-    let label = if o.write {
-        format!("w {}={}", o.key, o.value)
-    } else if o.ret_ms.is_some() {
-        format!("r {}→{}", o.key, o.value)
-    } else {
-        format!("r {}", o.key)
-    };
+    let label = op_label(o);
     let is_w = witness == Some(idx);
     html! { <g>
         <rect x={format!("{a:.1}")} y={format!("{:.1}", y + 4.0)} width={format!("{:.1}", b - a)} height="12" rx="2"
@@ -313,7 +367,7 @@ fn op_bar(
               stroke-width={if is_w { "2" } else { "1" }} stroke-dasharray={if o.ret_ms.is_none() { "3 2" } else { "" }} fill-opacity="0.55">
             <title>{ format!("client {} {} · {:.0}–{} ms{}{}", o.client + 1, label, o.call_ms, o.ret_ms.map(|t| format!("{t:.0}")).unwrap_or("timeout".into()), if o.stale { " · stale" } else { "" }, if is_w { " · checker's witness" } else { "" }) }</title>
         </rect>
-        <text x={format!("{a:.1}")} y={format!("{:.1}", y + if idx.is_multiple_of(2) { 26.0 } else { 36.0 })} font-size="8" fill="var(--fg)">{ label }</text>
+        <text x={format!("{:.1}", label_x(o, x))} y={format!("{:.1}", y + 26.0 + LABEL_DY * f64::from(row))} font-size="8" fill="var(--fg)">{ label }</text>
     </g> }
 }
 
@@ -396,13 +450,13 @@ fn store_svg(s: &Snapshot, clock: f64, reduced: bool) -> Html {
                 let vals: Vec<String> = r.values.iter().enumerate().map(|(k, v)| format!("{k}={v}")).collect();
                 html! { <g>
                     <circle cx={x.to_string()} cy={y.to_string()} r="34" fill="var(--bg)" stroke={if r.up { if i == 0 { "var(--c2)" } else { "var(--fg)" } } else { "var(--c3)" }} stroke-width="2" stroke-dasharray={if r.up { "" } else { "4 3" }} />
-                    <text x={x.to_string()} y={format!("{:.0}", y - 4.0)} font-size="11" text-anchor="middle" fill="var(--fg)">{ ["primary", "near", "far"][i] }</text>
-                    <text x={x.to_string()} y={format!("{:.0}", y + 8.0)} font-size="10.5" text-anchor="middle" fill="var(--muted)">{ format!("log {} · ok {}", r.applied, r.commit) }</text>
-                    <text x={x.to_string()} y={format!("{:.0}", y + 48.0)} font-size="10.5" text-anchor="middle" fill="var(--muted)">{ if r.up { vals.join(" ") } else { "crashed".into() } }</text>
+                    <text x={x.to_string()} y={format!("{:.0}", y - 6.0)} font-size="12" text-anchor="middle" fill="var(--fg)">{ ["primary", "near", "far"][i] }</text>
+                    <text x={x.to_string()} y={format!("{:.0}", y + 9.0)} font-size="11.5" text-anchor="middle" fill="var(--muted)">{ format!("log {} · ok {}", r.applied, r.commit) }</text>
+                    <text x={x.to_string()} y={format!("{:.0}", y + 48.0)} font-size="11.5" text-anchor="middle" fill="var(--muted)">{ if r.up { vals.join(" ") } else { "crashed".into() } }</text>
                 </g> }
             }) }
             <rect x={(POS[3].0 - 34.0).to_string()} y={(POS[3].1 - 12.0).to_string()} width="68" height="24" rx="4" fill="var(--bg)" stroke="var(--fg)" />
-            <text x={POS[3].0.to_string()} y={(POS[3].1 + 4.0).to_string()} font-size="11" text-anchor="middle" fill="var(--fg)">{"clients"}</text>
+            <text x={POS[3].0.to_string()} y={(POS[3].1 + 4.0).to_string()} font-size="12" text-anchor="middle" fill="var(--fg)">{"clients"}</text>
         </svg>
     }
 }

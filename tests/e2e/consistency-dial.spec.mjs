@@ -4,6 +4,17 @@ import { runCli, watchConsole, metricText } from './helpers.mjs';
 
 const slug = 'consistency-dial';
 const value = async (page, key) => (await page.locator(`[data-metric="${key}"] .value`).first().innerText()).trim();
+// Operation labels in the history drawing that overlap one another or stick out of the drawing
+// (boxes in SVG units); the lane labels ("client n") are left out.
+const overlappingLabels = (page) => page.locator('svg.cd-history').evaluate((svg) => {
+  const boxes = [...svg.querySelectorAll('g > text')].map((t) => ({ s: t.textContent, b: t.getBBox() }));
+  const hit = (p, q) => p.x < q.x + q.width && q.x < p.x + p.width && p.y < q.y + q.height && q.y < p.y + p.height;
+  const view = svg.viewBox.baseVal;
+  const out = boxes.filter(({ b }) => b.x < 0 || b.x + b.width > view.width).map((p) => `${p.s} / edge`);
+  boxes.forEach((p, i) => boxes.slice(i + 1).forEach((q) => { if (hit(p.b, q.b)) out.push(`${p.s} / ${q.s}`); }));
+  return { labels: boxes.length, out };
+});
+
 async function ready(page) {
   await expect(page.locator(`[data-slug="${slug}"]`)).toHaveAttribute('aria-busy', 'false');
   await expect(page.locator('[data-metric="linearizable"] .value')).toBeVisible();
@@ -29,6 +40,10 @@ test('consistency-dial: the book settings on screen match the core; linearizable
   const ev = r.levels.find((l) => l.level === 'eventual').figures;
   expect(ev.availability_partition).toBeGreaterThan(0);
   await expect(page.locator('canvas')).toHaveCount(2);
+  // the history's operation labels never sit on one another
+  const labels = await overlappingLabels(page);
+  expect(labels.labels).toBe(r.history.length);
+  expect(labels.out).toEqual([]);
   expect(problems()).toEqual([]);
 });
 
@@ -44,6 +59,7 @@ test('consistency-dial: turning the dial to eventual gives stale reads and a fai
   expect(r.figures.stale_reads).toBeGreaterThan(0);
   expect(await value(page, 'stale_rate')).toBe(`${(r.figures.stale_rate * 100).toFixed(1)}\u00a0%`);
   expect(await metricText(page, 'promised')).toBe('eventual');
+  expect((await overlappingLabels(page)).out).toEqual([]);
   // a live fault: crash the primary while the store plays
   await page.getByRole('button', { name: 'Crash the primary' }).click();
   await page.getByRole('button', { name: /Play/ }).click();
