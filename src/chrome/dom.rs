@@ -144,6 +144,36 @@ pub fn scroll_box(view_w: f64, smallest_font: f64) -> String {
     }
 }
 
+/// Properties of [`ScrollBox`].
+#[derive(yew::Properties, PartialEq)]
+pub struct ScrollBoxProps {
+    /// The drawing's viewBox width.
+    pub view_w: f64,
+    /// Its smallest text, in viewBox units (see [`scroll_box`]).
+    pub font: f64,
+    /// Scroll to the middle when the box first renders and again whenever this value changes
+    /// (say, the number of servers): a drawing centred on its subject shows its middle first on a
+    /// narrow screen, not its left edge.
+    pub centre_on: u32,
+    pub children: yew::Html,
+}
+
+/// The [`scroll_box`] around a drawing centred on its subject (see [`ScrollBoxProps::centre_on`]).
+#[yew::component]
+pub fn ScrollBox(p: &ScrollBoxProps) -> yew::Html {
+    let node = yew::use_node_ref();
+    {
+        let node = node.clone();
+        yew::use_effect_with(p.centre_on, move |_| {
+            if let Some(el) = node.cast::<web_sys::Element>() {
+                let over = el.scroll_width() - el.client_width();
+                el.set_scroll_left(over.max(0) / 2);
+            }
+        });
+    }
+    yew::html! { <div ref={node} class={scroll_box(p.view_w, p.font)}>{ p.children.clone() }</div> }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -470,7 +470,7 @@ fn servers_svg(s: &LbSnapshot, strategy: &str) -> Html {
     let small_font = if labels { 10.0 } else { 7.0 };
     let fastest = s.speeds.iter().copied().fold(1e-9, f64::max);
     html! {
-        <div class={crate::chrome::dom::scroll_box(w, small_font)}>
+        <crate::chrome::dom::ScrollBox view_w={w} font={small_font} centre_on={n as u32}>
         <svg class="drawing lb-servers" viewBox={format!("0 0 {w} {h:.0}")} role="img"
              aria-label={format!("{strategy}: {} servers; requests in each: {}", n, s.in_server.iter().map(|q| q.to_string()).collect::<Vec<_>>().join(", "))}>
             { for (0..n).map(|i| {
@@ -506,9 +506,10 @@ fn servers_svg(s: &LbSnapshot, strategy: &str) -> Html {
                 </g> }
             }) }
             if s.slow_now {
-                <text x="4" y="12" font-size="11" fill="var(--c4)">{"server 1 slowed 5×"}</text>
+                // left of the balancer, within the part a phone shows first
+                <text x={format!("{:.1}", (bx - 170.0).max(4.0))} y="12" font-size="11" fill="var(--c4)">{"server 1 slowed 5×"}</text>
             }
         </svg>
-        </div>
+        </crate::chrome::dom::ScrollBox>
     }
 }
