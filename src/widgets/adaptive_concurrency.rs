@@ -310,20 +310,20 @@ fn drawing(s: &Snapshot) -> Html {
     html! {
         <svg class="drawing ac-system" viewBox={format!("0 0 420 {h:.0}")} role="img"
              aria-label={format!("{} of limit {} in flight, {} queued, {} of {} slots busy", s.in_flight, cap, s.queued, s.busy, s.slots)}>
-            <text x="0" y="14" font-size="11" fill="var(--muted)">{"clients"}</text>
+            <text x="0" y="14" font-size="11.5" fill="var(--muted)">{"clients"}</text>
             <circle cx="20" cy="40" r="12" fill="none" stroke="var(--fg)" />
             <line x1="34" y1="40" x2="96" y2="40" stroke={arrow} stroke-width="2" />
-            <text x="40" y="58" font-size="10.5" fill={arrow}>{ match s.last_admitted { Some(true) => "admitted", Some(false) => "rejected", None => "" } }</text>
-            <text x="110" y="14" font-size="11" fill="var(--muted)">{ format!("{} limit", s.kind.name()) }</text>
+            <text x="40" y="58" font-size="11.5" fill={arrow}>{ match s.last_admitted { Some(true) => "admitted", Some(false) => "rejected", None => "" } }</text>
+            <text x="110" y="14" font-size="11.5" fill="var(--muted)">{ format!("{} limit", s.kind.name()) }</text>
             <rect x="110" y="30" width={format!("{bar_w:.0}")} height="20" rx="3" fill="var(--bg)" stroke="var(--border)" />
             <rect x="110" y="30" width={format!("{fill:.1}")} height="20" rx="3" fill="var(--c0)" />
             <line x1={format!("{lim_x:.1}")} y1="24" x2={format!("{lim_x:.1}")} y2="56" stroke="var(--fg)" stroke-width="2" />
             <line x1={format!("{opt_x:.1}")} y1="24" x2={format!("{opt_x:.1}")} y2="56" stroke="var(--c5)" stroke-width="2" stroke-dasharray="3 2" />
-            <text x="110" y="70" font-size="10.5" fill="var(--fg)">{ format!("in flight {} · limit {}", s.in_flight, cap) }</text>
-            <text x="110" y="82" font-size="10.5" fill="var(--c5)">{ format!("optimum {} (dashed)", sig3(s.optimum)) }</text>
-            <text x="110" y="98" font-size="10.5" fill="var(--muted)">{ format!("queue {}", s.queued) }</text>
-            { for (0..q).map(|j| html! { <rect x={format!("{:.0}", 160.0 + f64::from(j % 20) * 6.5)} y={format!("{:.0}", 91.0 + f64::from(j / 20) * 7.0)} width="5" height="5" rx="2.5" fill="var(--c1)" /> }) }
-            <text x={format!("{grid_x:.0}")} y="14" font-size="11" fill="var(--muted)">{ format!("server: {} slots", s.slots) }</text>
+            <text x="110" y="70" font-size="11.5" fill="var(--fg)">{ format!("in flight {} · limit {}", s.in_flight, cap) }</text>
+            <text x="110" y="84" font-size="11.5" fill="var(--c5)">{ format!("optimum {} (dashed)", sig3(s.optimum)) }</text>
+            <text x="110" y="100" font-size="11.5" fill="var(--muted)">{ format!("queue {}", s.queued) }</text>
+            { for (0..q).map(|j| html! { <rect x={format!("{:.0}", 160.0 + f64::from(j % 20) * 6.5)} y={format!("{:.0}", 93.0 + f64::from(j / 20) * 7.0)} width="5" height="5" rx="2.5" fill="var(--c1)" /> }) }
+            <text x={format!("{grid_x:.0}")} y="14" font-size="11.5" fill="var(--muted)">{ format!("server: {} slots", s.slots) }</text>
             { for (0..shown_slots).map(|i| {
                 let (x, y) = (grid_x + f64::from(i % cols) * cell, 22.0 + f64::from(i / cols) * cell);
                 html! { <rect x={format!("{x:.0}")} y={format!("{y:.0}")} width="9" height="9" rx="2"

@@ -254,9 +254,9 @@ fn chain_svg(s: &ChainSnapshot, p: &Params) -> Html {
         <svg class="drawing bp-chain" viewBox={format!("0 0 400 {h_total:.0}")} role="img" aria-label={label}>
             <rect x="0" y="2" width="92" height="24" rx="5" fill="var(--bg)" stroke="var(--border)" />
             <text x="46" y="18" font-size="12" text-anchor="middle" fill="var(--fg)">{"user"}</text>
-            <text x={format!("{wx}")} y="11" font-size="10" fill="var(--muted)">{"workers (busy / all)"}</text>
-            <text x={format!("{qx}")} y="11" font-size="10" fill="var(--muted)">{ if p.mode == Mode::None { "queue (unbounded)".to_string() } else { format!("queue (bound {})", p.queue_size) } }</text>
-            <text x={format!("{wx}")} y="26" font-size="10" fill="var(--fg)">{ format!("{} in time · {} rejected · {} timed out", s.succeeded, s.rejected, s.timed_out) }</text>
+            <text x={format!("{wx}")} y="11" font-size="11" fill="var(--muted)">{"workers (busy / all)"}</text>
+            <text x={format!("{qx}")} y="11" font-size="11" fill="var(--muted)">{ if p.mode == Mode::None { "queue (unbounded)".to_string() } else { format!("queue (bound {})", p.queue_size) } }</text>
+            <text x={format!("{wx}")} y="26" font-size="11" fill="var(--fg)">{ format!("{} in time · {} rejected · {} timed out", s.succeeded, s.rejected, s.timed_out) }</text>
             { for s.hops.iter().enumerate().map(|(i, h)| {
                 let y = top + row_h * i as f64;
                 let busy_f = f64::from(h.busy) / f64::from(h.workers.max(1));
@@ -275,23 +275,23 @@ fn chain_svg(s: &ChainSnapshot, p: &Params) -> Html {
                         }
                         <rect x="0" y={format!("{:.0}", y + 4.0)} width="92" height="38" rx="5" fill="var(--bg)" stroke={if full { "var(--c1)" } else { "var(--border)" }} />
                         <text x="46" y={format!("{:.0}", y + 20.0)} font-size="12" text-anchor="middle" fill="var(--fg)">{ HOP_NAMES[i] }</text>
-                        <text x="46" y={format!("{:.0}", y + 35.0)} font-size="10" text-anchor="middle" fill="var(--muted)">{ format!("{} refused", h.rejected) }</text>
+                        <text x="46" y={format!("{:.0}", y + 35.0)} font-size="11" text-anchor="middle" fill="var(--muted)">{ format!("{} refused", h.rejected) }</text>
                         { bar(wx, y + 8.0, bar_w, busy_f, orphan_f) }
-                        <text x={format!("{wx}")} y={format!("{:.0}", y + 40.0)} font-size="10" fill="var(--muted)">{ format!("{} / {}", h.busy, h.workers) }</text>
+                        <text x={format!("{wx}")} y={format!("{:.0}", y + 40.0)} font-size="11" fill="var(--muted)">{ format!("{} / {}", h.busy, h.workers) }</text>
                         { bar(qx, y + 8.0, bar_w, q_f, qo_f) }
-                        <text x={format!("{qx}")} y={format!("{:.0}", y + 40.0)} font-size="10" fill={if full { "var(--c1)" } else { "var(--muted)" }}>
+                        <text x={format!("{qx}")} y={format!("{:.0}", y + 40.0)} font-size="11" fill={if full { "var(--c1)" } else { "var(--muted)" }}>
                             { match h.bound { Some(b) => format!("{} / {}{}", h.queued, b, if full { " full" } else { "" }), None => format!("{} waiting", h.queued) } }
                         </text>
                     </g>
                 }
             }) }
             if bp {
-                <text x="90" y={format!("{:.0}", top + 1.0)} font-size="9" fill="var(--c2)">{"credits"}</text>
+                <text x="93" y={format!("{:.0}", top + 3.0)} font-size="11" fill="var(--c2)">{"credits"}</text>
             }
             <rect x="104" y={format!("{:.0}", h_total - 14.0)} width="10" height="10" fill="var(--c0)" />
-            <text x="118" y={format!("{:.0}", h_total - 5.0)} font-size="10" fill="var(--muted)">{"caller still waiting"}</text>
-            <rect x="232" y={format!("{:.0}", h_total - 14.0)} width="10" height="10" fill="var(--c4)" />
-            <text x="246" y={format!("{:.0}", h_total - 5.0)} font-size="10" fill="var(--muted)">{"caller gone (wasted)"}</text>
+            <text x="118" y={format!("{:.0}", h_total - 5.0)} font-size="11" fill="var(--muted)">{"caller still waiting"}</text>
+            <rect x="250" y={format!("{:.0}", h_total - 14.0)} width="10" height="10" fill="var(--c4)" />
+            <text x="264" y={format!("{:.0}", h_total - 5.0)} font-size="11" fill="var(--muted)">{"caller gone (wasted)"}</text>
         </svg>
     }
 }

@@ -301,7 +301,7 @@ fn slot_cell(i: usize, v: &SlotView, policy: Policy, current: Option<u32>, top: 
         <g class={classes!(class, cur.then_some("ca-cur"))}>
             <rect x={fmt(x + 2.0)} y={fmt(y)} width={fmt(CELL - 4.0)} height={fmt(CELL - 8.0)} rx="4" />
             <text x={fmt(x + CELL / 2.0)} y={fmt(y + 13.0)} text-anchor="middle" font-size="11">{ format!("#{}", v.key + 1) }</text>
-            <text x={fmt(x + CELL / 2.0)} y={fmt(y + 26.0)} text-anchor="middle" font-size="10" class="ca-sub">{ sub }</text>
+            <text x={fmt(x + CELL / 2.0)} y={fmt(y + 26.0)} text-anchor="middle" font-size="11" class="ca-sub">{ sub }</text>
         </g>
     }
 }
@@ -356,21 +356,21 @@ fn cache_svg(s: &CacheSnapshot) -> Html {
                 Some(v) => slot_cell(i, v, s.policy, current, top),
                 None => {
                     let (x, y) = ((i % COLS) as f64 * CELL, top + (i / COLS) as f64 * (CELL - 4.0));
-                    html! { <text x={fmt(x + CELL / 2.0)} y={fmt(y + 20.0)} text-anchor="middle" font-size="10" class="ca-sub">{ format!("+{}", s.hidden) }</text> }
+                    html! { <text x={fmt(x + CELL / 2.0)} y={fmt(y + 20.0)} text-anchor="middle" font-size="11" class="ca-sub">{ format!("+{}", s.hidden) }</text> }
                 }
             }) }
             if victim && !cells.is_empty() {
-                <text x={fmt((last_i % COLS) as f64 * CELL + CELL / 2.0)} y={fmt(top + (last_i / COLS) as f64 * (CELL - 4.0) + CELL - 1.0)} text-anchor="middle" font-size="10" class="ca-sub">{"next out"}</text>
+                <text x={fmt((last_i % COLS) as f64 * CELL + CELL / 2.0)} y={fmt(top + (last_i / COLS) as f64 * (CELL - 4.0) + CELL - 1.0)} text-anchor="middle" font-size="11" class="ca-sub">{"next out"}</text>
             }
-            <text x="0" y={fmt(store_top - 6.0)} font-size="11" class="ca-label">{ format!("Store · the {} most popular keys · version (● cached)", s.store.len()) }</text>
+            <text x="0" y={fmt(store_top - 6.0)} font-size="11" class="ca-label">{ format!("Store · keys #1–#{} by popularity · version (● cached)", s.store.len()) }</text>
             { for s.store.iter().enumerate().map(|(k, &(ver, cached))| {
                 let x = k as f64 * sw;
                 let cur = current == Some(k as u32);
                 html! {
                     <g class={classes!("ca-key", cached.then_some("ca-cached"), cur.then_some("ca-cur"))}>
                         <rect x={fmt(x + 1.0)} y={fmt(store_top)} width={fmt(sw - 2.0)} height="40" rx="3" />
-                        <text x={fmt(x + sw / 2.0)} y={fmt(store_top + 12.0)} text-anchor="middle" font-size="10">{ format!("#{}", k + 1) }</text>
-                        <text x={fmt(x + sw / 2.0)} y={fmt(store_top + 24.0)} text-anchor="middle" font-size="10" class="ca-sub">{ format!("v{ver}") }</text>
+                        <text x={fmt(x + sw / 2.0)} y={fmt(store_top + 12.0)} text-anchor="middle" font-size="11">{ k + 1 }</text>
+                        <text x={fmt(x + sw / 2.0)} y={fmt(store_top + 24.0)} text-anchor="middle" font-size="11" class="ca-sub">{ format!("v{ver}") }</text>
                         if cached { <circle cx={fmt(x + sw / 2.0)} cy={fmt(store_top + 33.0)} r="2.5" class="ca-dot" /> }
                     </g>
                 }

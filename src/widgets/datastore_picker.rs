@@ -195,7 +195,7 @@ fn tree_svg(leaves: &[Leaf], set: &Callback<Vec<(String, String)>>) -> Html {
                         <rect x="172" y={format!("{:.1}", y - 13.0)} width="165" height="26" rx="5"
                               fill={if l.on_path { "var(--c0)" } else { "var(--bg)" }} stroke={if l.on_path { "var(--c0)" } else { "var(--border)" }} />
                         <text x="178" y={format!("{:.1}", y - 1.5)} font-size="10.5" font-weight="600" fill={if l.on_path { "var(--bg)" } else { "var(--fg)" }}>{ l.store_name.clone() }</text>
-                        <text x="178" y={format!("{:.1}", y + 9.0)} font-size="8.5" fill={if l.on_path { "var(--bg)" } else { "var(--muted)" }}>{ l.need_label.clone() }</text>
+                        <text x="178" y={format!("{:.1}", y + 9.0)} font-size="9.2" fill={if l.on_path { "var(--bg)" } else { "var(--muted)" }}>{ l.need_label.clone() }</text>
                     </g>
                 }
             }) }

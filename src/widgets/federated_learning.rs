@@ -303,7 +303,7 @@ fn federation_svg(s: &Snapshot) -> Html {
             { for s.nodes.iter().enumerate().map(|(i, n)| link(pos(i), (cx, cy), n)) }
             <rect x={format!("{:.1}", cx - 46.0)} y={format!("{:.1}", cy - 24.0)} width="92" height="48" rx="6" fill="var(--bg)" stroke="var(--fg)" stroke-width="1.5" />
             <text x={format!("{cx:.1}")} y={format!("{:.1}", cy - 8.0)} text-anchor="middle" font-size="11" fill="var(--fg)">{"server"}</text>
-            <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 5.0)} text-anchor="middle" font-size="10.5" fill="var(--muted)">{ format!("round {}/{}", s.round, s.rounds) }</text>
+            <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 5.0)} text-anchor="middle" font-size="11" fill="var(--muted)">{ format!("round {}/{}", s.round, s.rounds) }</text>
             <rect x={format!("{:.1}", cx - 36.0)} y={format!("{:.1}", cy + 11.0)} width="72" height="5" fill="none" stroke="var(--border)" />
             <rect x={format!("{:.1}", cx - 36.0)} y={format!("{:.1}", cy + 11.0)} width={format!("{:.1}", 72.0 * prog)} height="5" fill="var(--c3)" />
             { for s.nodes.iter().enumerate().map(|(i, n)| node(i, pos(i), bw, bh, n)) }
@@ -368,7 +368,7 @@ fn node(i: usize, (x, y): (f64, f64), bw: f64, bh: f64, n: &NodeSnap) -> Html {
                 <rect x={format!("{:.1}", x0 + 2.0)} y={format!("{:.1}", y0 + 2.0)} width={format!("{train_w:.1}")} height="3" fill="var(--c3)" />
             }
             if bw >= 26.0 {
-                <text x={format!("{x:.1}")} y={format!("{:.1}", y0 + bh * 0.5)} text-anchor="middle" font-size="10.5" fill="var(--fg)">{ if n.straggler { format!("{} slow", i + 1) } else { format!("{}", i + 1) } }</text>
+                <text x={format!("{x:.1}")} y={format!("{:.1}", y0 + bh * 0.5)} text-anchor="middle" font-size="11" fill="var(--fg)">{ if n.straggler { format!("{} slow", i + 1) } else { format!("{}", i + 1) } }</text>
             }
             { for segs }
             if matches!(n.state, NodeState::Dropped | NodeState::Late) {

@@ -316,7 +316,7 @@ fn system_svg(s: &Snapshot) -> Html {
     let row_h = 52.0;
     let h = (n as f64 * row_h).max(110.0) + 10.0;
     let (px, py) = (14.0, h / 2.0 - 26.0);
-    let (x0, x1) = (104.0, 236.0);
+    let (x0, x1) = (104.0, 220.0);
     let last = s.recent.last();
     let label = format!(
         "Primary at version {}; {}",
@@ -353,15 +353,15 @@ fn system_svg(s: &Snapshot) -> Html {
                             html! { <circle cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r="3.5" fill="var(--c0)" /> }
                         }) }
                         <rect x={format!("{x1}")} y={format!("{:.0}", y - 20.0)} width="72" height="40" rx="6" fill="var(--bg)" stroke={stroke} stroke-width="2" stroke-dasharray={if r.paused { "5 3" } else { "none" }} />
-                        <text x={format!("{:.0}", x1 + 36.0)} y={format!("{:.0}", y - 5.0)} text-anchor="middle" font-size="12" fill="var(--muted)">{ format!("replica {}", i + 1) }</text>
+                        <text x={format!("{:.0}", x1 + 36.0)} y={format!("{:.0}", y - 5.0)} text-anchor="middle" font-size="13" fill="var(--muted)">{ format!("replica {}", i + 1) }</text>
                         <text x={format!("{:.0}", x1 + 36.0)} y={format!("{:.0}", y + 12.0)} text-anchor="middle" font-size="15" font-weight="600" fill="var(--fg)">{ format!("v{}", r.version) }</text>
                         <rect x={format!("{:.0}", x1 + 80.0)} y={format!("{:.0}", y - 6.0)} width="120" height="12" rx="3" fill="none" stroke="var(--border)" />
                         <rect x={format!("{:.0}", x1 + 80.0)} y={format!("{:.0}", y - 6.0)} width={format!("{bar:.1}")} height="12" rx="3" fill={if r.behind > 0 { "var(--c4)" } else { "var(--c2)" }} />
-                        <text x={format!("{:.0}", x1 + 80.0)} y={format!("{:.0}", y + 19.0)} font-size="11.5" fill="var(--muted)">{ match (r.paused, r.behind) { (false, 0) => "caught up".to_string(), (true, 0) => "paused".to_string(), (p, b) => format!("{}{b} behind, {}", if p { "paused · " } else { "" }, ms(Some(r.lag_ms))) } }</text>
+                        <text x={format!("{:.0}", x1 + 80.0)} y={format!("{:.0}", y + 19.0)} font-size="13" fill="var(--muted)">{ match (r.paused, r.behind) { (false, 0) => "caught up".to_string(), (true, 0) => "paused".to_string(), (p, b) => format!("{}{b} behind, {}", if p { "paused · " } else { "" }, ms(Some(r.lag_ms))) } }</text>
                     </g>
                 }
             }) }
-            <text x={format!("{px}")} y={format!("{:.0}", h - 4.0)} font-size="11.5" fill="var(--muted)">{"● write in flight"}</text>
+            <text x={format!("{px}")} y={format!("{:.0}", h - 4.0)} font-size="13" fill="var(--muted)">{"● write in flight"}</text>
         </svg>
     }
 }

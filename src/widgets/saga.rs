@@ -599,7 +599,7 @@ fn swimlane(s: &Snap, trace: Option<&Trace>, now: f64) -> Html {
                         <g>
                             <rect x={format!("{:.1}", x - 32.5)} y="8" width="65" height="24" rx="5"
                                   fill={if l == 0 { "var(--c5)" } else { "var(--bg)" }} fill-opacity={if l == 0 { "0.25" } else { "1" }} stroke="var(--border)" />
-                            <text x={format!("{x:.1}")} y="24.5" text-anchor="middle" font-size={if lane_name(s.style, l).len() > 9 { "9.5" } else { "10.5" }} font-weight="600" fill="var(--fg)">{ lane_name(s.style, l) }</text>
+                            <text x={format!("{x:.1}")} y="24.5" text-anchor="middle" font-size={if lane_name(s.style, l).len() > 9 { "9.8" } else { "10.5" }} font-weight="600" fill="var(--fg)">{ lane_name(s.style, l) }</text>
                             <line x1={format!("{x:.1}")} y1="32" x2={format!("{x:.1}")} y2={format!("{:.1}", h - 40.0)} stroke="var(--border)" stroke-dasharray="3 3" />
                         </g>
                     }
@@ -671,7 +671,7 @@ fn arrow(m: &MsgRec, i: usize, now: f64, ghosts: bool) -> Html {
             }
             // an acknowledgement is labelled too, smaller and muted, so its row reads on its own
             <text x={format!("{mid:.1}")} y={format!("{:.1}", y - 4.0)} text-anchor="middle"
-                  font-size={if ack { "9" } else { "11" }} fill={if ack { "var(--muted)" } else { "var(--fg)" }}>{ text }</text>
+                  font-size={if ack { "10" } else { "11" }} fill={if ack { "var(--muted)" } else { "var(--fg)" }}>{ text }</text>
         </g>
     }
 }

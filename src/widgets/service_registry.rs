@@ -374,7 +374,7 @@ fn system_svg(s: &Snapshot, p: &Params) -> Html {
             <g>
                 <rect x={format!("{:.1}", cx - 36.0)} y={format!("{:.1}", cy - 12.0)} width="72" height="30" rx="4" fill="var(--bg)" stroke="var(--border)" />
                 <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 1.0)} text-anchor="middle" font-size="12" fill="var(--fg)">{ format!("client {}", c + 1) }</text>
-                <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 14.0)} text-anchor="middle" font-size="11" fill="var(--muted)">{ format!("{len} cached") }</text>
+                <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 14.0)} text-anchor="middle" font-size="11.5" fill="var(--muted)">{ format!("{len} cached") }</text>
             </g>
         }
     });

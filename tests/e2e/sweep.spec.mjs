@@ -83,7 +83,7 @@ for (const w of widgets) {
       }
       return min;
     });
-    expect(smallest.px, `drawing text "${smallest.text}" at 360 px`).toBeGreaterThanOrEqual(7.5);
+    expect(smallest.px, `drawing text "${smallest.text}" at 360 px`).toBeGreaterThanOrEqual(8.5);
     expect(problems()).toEqual([]);
   });
 }
