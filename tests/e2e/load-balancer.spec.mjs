@@ -98,3 +98,21 @@ test('load-balancer: garbage in the URL is clamped with a notice', async ({ page
   expect(problems()).toEqual([]);
 });
 
+
+test('load-balancer: on a phone a wide row of servers opens centred on the balancer', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.setViewportSize({ width: 360, height: 780 });
+  await page.goto(`/widget/${slug}?servers=16`);
+  await ready(page);
+  const box = page.locator('.drawing-scroll:has(svg.lb-servers)');
+  // the row is wider than the screen, so it scrolls, and starts scrolled to its middle
+  const { over, left } = await box.evaluate((el) => ({ over: el.scrollWidth - el.clientWidth, left: el.scrollLeft }));
+  expect(over).toBeGreaterThan(0);
+  expect(Math.abs(left - over / 2)).toBeLessThanOrEqual(1);
+  // the balancer's label is in view
+  const label = await box.locator('text', { hasText: 'balancer' }).boundingBox();
+  const view = await box.boundingBox();
+  expect(label.x).toBeGreaterThanOrEqual(view.x);
+  expect(label.x + label.width).toBeLessThanOrEqual(view.x + view.width);
+  expect(problems()).toEqual([]);
+});
