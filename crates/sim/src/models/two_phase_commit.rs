@@ -670,6 +670,9 @@ pub struct MsgSnap {
     pub arrive: f64,
     /// Lost on the way (drawn, never delivered).
     pub lost: bool,
+    /// Lost at the far end: it reached its receiver while that node was down (history only).
+    #[serde(default)]
+    pub dead_end: bool,
 }
 
 /// What the live view draws.
@@ -687,9 +690,17 @@ pub struct CommitSnapshot {
     pub sent: u32,
     /// The latest happenings, oldest first (at most 6).
     pub log: Vec<String>,
+    /// Every message sent so far, in sending order, delivered or not (the first
+    /// [`HISTORY_CAP`]): the sequence diagram. A message is `lost` once it is known to be:
+    /// dropped on the way, or arrived at a crashed node.
+    pub history: Vec<MsgSnap>,
     /// Whether the decided participants agree so far.
     pub atomic: bool,
 }
+
+/// How many messages the live view's history keeps (Paxos Commit without faults sends at most
+/// N(4F+5) = 65 here).
+pub const HISTORY_CAP: usize = 160;
 
 /// One transaction under one protocol, as a step-able discrete-event simulation (times in ms
 /// inside, seconds through [`Simulation`]).
@@ -714,6 +725,8 @@ pub struct CommitSim {
     chosen: BTreeMap<u8, bool>,
     paxos_violation: bool,
     log: Vec<String>,
+    /// Messages sent so far, indexed by id (live view only: `keep_log`).
+    history: Vec<MsgSnap>,
     keep_log: bool,
 }
 
@@ -761,6 +774,7 @@ impl CommitSim {
             chosen: BTreeMap::new(),
             paxos_violation: false,
             log: Vec::new(),
+            history: Vec::new(),
             keep_log: false,
         };
         s.push(0.0, Ev::Start);
@@ -823,6 +837,7 @@ impl CommitSim {
     }
 
     fn send(&mut self, from: u8, to: u8, body: Body) {
+        let kind = body.label();
         let delay = self.sc.latency + self.sc.jitter * self.net.uniform();
         let lost = self.links_down.contains(&(from, to)) || self.net.chance(self.sc.drop);
         let id = self.next_id;
@@ -838,6 +853,18 @@ impl CommitSim {
             arrive,
             lost,
         });
+        // ids count up from 0, so entry `id` of the history is this message
+        if self.keep_log && self.history.len() < HISTORY_CAP {
+            self.history.push(MsgSnap {
+                from,
+                to,
+                kind: kind.into(),
+                sent: self.now,
+                arrive,
+                lost,
+                dead_end: false,
+            });
+        }
         if lost {
             self.lost += 1;
             self.push(arrive, Ev::Gone(id));
@@ -1126,6 +1153,10 @@ impl CommitSim {
         let to = m.to;
         if !self.nodes[to as usize].up {
             self.lost += 1;
+            if let Some(h) = self.history.get_mut(m.id as usize) {
+                h.lost = true;
+                h.dead_end = true;
+            }
             return;
         }
         let n = self.n();
@@ -1414,6 +1445,7 @@ impl CommitSim {
                 sent: m.sent,
                 arrive: m.arrive,
                 lost: m.lost,
+                dead_end: false,
             })
             .collect();
         CommitSnapshot {
@@ -1423,6 +1455,7 @@ impl CommitSim {
             msgs,
             sent: self.sent,
             log: self.log.clone(),
+            history: self.history.clone(),
             atomic: self.atomic(),
         }
     }
@@ -2021,6 +2054,79 @@ mod tests {
             assert_eq!(r.runs[1].decision, pax, "{cut} Paxos");
             assert!(r.runs.iter().all(|o| o.atomic && o.valid));
         }
+    }
+
+    #[test]
+    fn history_holds_every_message_in_sending_order() {
+        for (proto, f) in [
+            (Protocol::TwoPc, 1),
+            (Protocol::Paxos, 0),
+            (Protocol::Paxos, 2),
+        ] {
+            for n in N_MIN..=N_MAX {
+                let mut s = CommitSim::new(proto, &quiet(n, f), 3);
+                s.keep_log = true;
+                s.run_to_end();
+                let snap = s.snapshot();
+                let want = if proto == Protocol::TwoPc {
+                    4 * n
+                } else {
+                    n * (4 * f + 5)
+                };
+                assert_eq!(snap.history.len() as u32, want, "{proto:?} n = {n}");
+                assert_eq!(snap.sent, want);
+                assert!(snap.history.windows(2).all(|w| w[0].sent <= w[1].sent));
+                assert!(snap.history.iter().all(|m| m.arrive > m.sent && !m.lost));
+                // it opens with the prepares, coordinator to each participant
+                assert!(snap.history[..n as usize]
+                    .iter()
+                    .enumerate()
+                    .all(|(i, m)| m.kind == "prepare"
+                        && m.from == COORD
+                        && m.to as usize == i + 1));
+            }
+        }
+        // batch runs keep no history
+        let mut s = CommitSim::new(Protocol::TwoPc, &quiet(3, 1), 3);
+        s.run_to_end();
+        assert!(s.snapshot().history.is_empty());
+    }
+
+    #[test]
+    fn history_marks_messages_to_a_crashed_node_lost() {
+        // the book's failure: the coordinator crashes after sending prepare, so the votes
+        // reach a crashed node; every loss the run counts is marked in the history
+        let p = Params {
+            protocol: "2pc".into(),
+            ..Params::default()
+        };
+        let mut s = CommitSim::from_params(&p, 1);
+        s.run_to_end();
+        let snap = s.snapshot();
+        let o = s.outcome();
+        assert!(o.lost > 0);
+        assert!(snap.history.len() < HISTORY_CAP);
+        let lost: Vec<&MsgSnap> = snap.history.iter().filter(|m| m.lost).collect();
+        assert_eq!(lost.len() as u32, o.lost);
+        // the votes reached the crashed coordinator: lost at the far end, not on the way
+        assert!(lost
+            .iter()
+            .any(|m| m.to == COORD && m.kind == "yes" && m.dead_end));
+        assert!(lost.iter().all(|m| m.dead_end)); // no drops in this scenario
+                                                  // a cut link drops the prepare on the way instead
+        let p = Params {
+            protocol: "2pc".into(),
+            crash: "none".into(),
+            partition: "c_to_p1".into(),
+            ..Params::default()
+        };
+        let mut s = CommitSim::from_params(&p, 1);
+        s.run_to_end();
+        assert!(s.snapshot().history.iter().any(|m| m.from == COORD
+            && m.to == 1
+            && m.kind == "prepare"
+            && m.lost
+            && !m.dead_end));
     }
 
     #[test]
