@@ -118,6 +118,7 @@ pub fn View(props: &Props) -> Html {
             <h3>{"What to notice"}</h3>
             <ul>
                 <li>{ format!("Without faults and jitter, 2PC decides after {} one-way delays with {} messages (4 per participant: prepare, vote, decision, ack); Paxos Commit needs {} delays and {} messages here — one more hop, as the paper says, paid for in every transaction.", r.theory.two_pc_delays, r.theory.two_pc_messages, r.theory.paxos_delays, r.theory.paxos_messages) }</li>
+                <li>{"The sequence diagram under the live drawing keeps every message. With the coordinator down after prepare it reads as the book's blocking story: the yes votes end in crosses at the coordinator, the participants' “outcome?” questions go unanswered across dotted silences, and nothing is decided until the coordinator returns."}</li>
                 <li>{"A crash before prepare or before any yes vote costs little: participants that never promised anything time out and abort. The dangerous window is after the votes and before everyone has heard the decision."}</li>
                 <li>{"A one-way cut from P1 to the coordinator loses P1's yes vote: 2PC times out and aborts, while Paxos Commit, whose votes travel to the acceptors, still commits."}</li>
                 <li>{"Atomicity never breaks, in either protocol, under any crash, loss or restart you inject: 2PC pays for safety with blocking, Paxos Commit with messages and acceptors. With more than F acceptors down, Paxos Commit blocks too."}</li>
@@ -327,6 +328,113 @@ fn msg_fill(kind: &str) -> &'static str {
     }
 }
 
+/// The sequence diagram's geometry: the time column, a lane per node, a row per send.
+const SEQ_LEFT: f64 = 44.0;
+const SEQ_TOP: f64 = 34.0;
+const SEQ_ROW: f64 = 16.0;
+/// The most rows drawn (the newest; the caption says when older ones are left out).
+const SEQ_ROWS: usize = 60;
+
+/// One row of the sequence diagram: everything one node sent at one instant (a broadcast
+/// shares its row), as indices into the history.
+fn seq_rows(h: &[MsgSnap]) -> Vec<Vec<usize>> {
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    for (i, m) in h.iter().enumerate() {
+        match rows.last_mut() {
+            Some(r)
+                if {
+                    let f = &h[r[0]];
+                    f.from == m.from && f.sent == m.sent && f.kind == m.kind
+                } =>
+            {
+                r.push(i)
+            }
+            _ => rows.push(vec![i]),
+        }
+    }
+    rows
+}
+
+/// Every message of the run so far as a sequence diagram: a lane per node, a row per send (a
+/// broadcast on one row, an arrowhead at each receiver), growing as the run plays. A gap in
+/// sending times longer than `gap_ms` (a timeout, a node down) is marked, since rows are in
+/// sending order rather than to scale.
+fn sequence(s: &CommitSnapshot, now_ms: f64, gap_ms: f64) -> Html {
+    let lanes = s.nodes.len().max(1);
+    let lane_w = ((400.0 - SEQ_LEFT) / lanes as f64).max(56.0);
+    let w = SEQ_LEFT + lane_w * lanes as f64;
+    let lane_x = |i: u8| SEQ_LEFT + lane_w * (f64::from(i) + 0.5);
+    let all = seq_rows(&s.history);
+    let skipped = all.len().saturating_sub(SEQ_ROWS);
+    let rows = &all[skipped..];
+    let h = SEQ_TOP + SEQ_ROW * rows.len().max(1) as f64 + 8.0;
+    let row_y = |k: usize| SEQ_TOP + SEQ_ROW * (k as f64 + 0.6);
+    html! {
+        <figure class="tpc-seq-fig">
+        <div class={dom::scroll_box(w, 10.0)}>
+        <svg class="drawing tpc-seq" viewBox={format!("0 0 {w:.0} {h:.0}")} role="img"
+             aria-label={format!("Sequence diagram: {} messages sent so far", s.history.len())}>
+            <text x="2" y={format!("{:.0}", SEQ_TOP - 8.0)} font-size="10" fill="var(--muted)">{"ms"}</text>
+            { for s.nodes.iter().enumerate().map(|(i, n)| {
+                let x = lane_x(i as u8);
+                html! { <g>
+                    <rect x={format!("{:.1}", x - 20.0)} y="4" width="40" height="20" rx="4" fill={node_fill(n)} fill-opacity={if n.up { "0.85" } else { "0.2" }}
+                          stroke="var(--fg)" stroke-dasharray={if n.up { "none" } else { "4 3" }} />
+                    <text x={format!("{x:.1}")} y="18" text-anchor="middle" font-size="11" font-weight="700" fill="var(--fg)">{ &n.name }</text>
+                    <line x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1="24" y2={format!("{:.0}", h - 4.0)} stroke="var(--border)" stroke-dasharray="3 3" />
+                </g> }
+            }) }
+            { for rows.iter().enumerate().map(|(k, row)| {
+                let y = row_y(k);
+                let first = &s.history[row[0]];
+                let x0 = lane_x(first.from);
+                let prev = k.checked_sub(1).map(|j| s.history[rows[j][0]].sent).or_else(|| (skipped > 0).then(|| s.history[all[skipped - 1][0]].sent));
+                let gap = prev.map(|p| first.sent - p).filter(|g| *g > gap_ms);
+                let right = row.iter().all(|&i| s.history[i].to >= first.from);
+                html! { <g class="tpc-seq-row">
+                    if let Some(g) = gap {
+                        <line x1={SEQ_LEFT.to_string()} x2={format!("{w:.0}")} y1={format!("{:.1}", y - SEQ_ROW * 0.6)} y2={format!("{:.1}", y - SEQ_ROW * 0.6)} stroke="var(--muted)" stroke-dasharray="1 3" />
+                        <title>{ format!("{} later", ms(Some(g))) }</title>
+                    }
+                    <text x="2" y={format!("{:.1}", y + 3.5)} font-size="10" fill={if gap.is_some() { "var(--fg)" } else { "var(--muted)" }}>{ format!("{:.0}", first.sent) }</text>
+                    { for row.iter().map(|&i| {
+                        let m = &s.history[i];
+                        let (a, b) = (x0, lane_x(m.to));
+                        let dir = if b >= a { 1.0 } else { -1.0 };
+                        let span = (m.arrive - m.sent).max(1e-9);
+                        let f = ((now_ms - m.sent) / span).clamp(0.0, 1.0);
+                        // dropped on the way: stops short; sent to a crashed node: gets there
+                        let cut = m.lost && !m.dead_end;
+                        let reach = if cut { f.min(0.55) } else { f };
+                        let (a, b) = (a + dir * 3.0, b - dir * 3.0);
+                        let xe = a + (b - a) * reach;
+                        let colour = msg_fill(&m.kind);
+                        html! { <g class={classes!(m.lost.then_some("tpc-lost"))}>
+                            <line x1={format!("{a:.1}")} x2={format!("{xe:.1}")} y1={format!("{y:.1}")} y2={format!("{y:.1}")} stroke={colour} stroke-width="1.6" />
+                            if m.lost && f >= if cut { 0.55 } else { 1.0 } {
+                                <text x={format!("{xe:.1}")} y={format!("{:.1}", y + 4.0)} text-anchor="middle" font-size="11" font-weight="700" fill="var(--c4)">{"✕"}</text>
+                            } else if f >= 1.0 {
+                                <path d={format!("M{b:.1} {y:.1} l{:.1} -3.5 v7 z", -dir * 6.0)} fill={colour} />
+                            } else {
+                                <circle cx={format!("{xe:.1}")} cy={format!("{y:.1}")} r="3" fill={colour} />
+                            }
+                        </g> }
+                    }) }
+                    // the kind, beside the sender on the side the row leaves by
+                    <text x={format!("{:.1}", x0 + if right { 5.0 } else { -5.0 })} y={format!("{:.1}", y - 3.0)} text-anchor={if right { "start" } else { "end" }}
+                          font-size="10" fill="var(--fg)">{ if row.len() > 1 { format!("{} ×{}", first.kind, row.len()) } else { first.kind.clone() } }</text>
+                </g> }
+            }) }
+        </svg>
+        </div>
+        <figcaption class="muted">
+            { "Every message so far, in sending order: a row per send, one row for a broadcast; the left column is when it was sent (ms). A dotted rule marks a long silence; ✕ a message lost or sent to a crashed node." }
+            if skipped > 0 { { format!(" The first {skipped} rows are left out.") } }
+        </figcaption>
+        </figure>
+    }
+}
+
 /// The scripted transaction, played live; click a node to crash or restart it.
 #[component]
 fn LiveCommit(props: &LiveProps) -> Html {
@@ -423,6 +531,7 @@ fn LiveCommit(props: &LiveProps) -> Html {
                 { metric("live_inflight", "Messages in flight", int(s.msgs.len() as u64), None, Tone::Plain) }
             </dl>
             <ol class="tpc-log" aria-label="Latest events">{ for s.log.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ol>
+            { sequence(s, now_ms, 3.0 * (params.latency_ms + params.jitter_ms).max(1.0)) }
         </section>
     }
 }

@@ -93,3 +93,30 @@ test('two-phase-commit: the browser export equals the CLI output, byte for byte'
   expect(browser).toBe(runCli(args));
   expect(problems()).toEqual([]);
 });
+
+test('two-phase-commit: the sequence diagram grows to every message, a broadcast on one row; a crash shows as lost votes after a long silence', async ({ page }) => {
+  const problems = watchConsole(page);
+  // failure-free 2PC without jitter: prepare ×3 on one row, three votes, commit ×3, three acks
+  await page.goto(`/widget/${slug}?crash=none&jitter_ms=0`);
+  await ready(page);
+  const seq = page.locator('svg.tpc-seq');
+  await expect(seq).toHaveAttribute('aria-label', 'Sequence diagram: 3 messages sent so far');
+  await expect(seq.locator('.tpc-seq-row')).toHaveCount(1);
+  await page.locator(`#w-${slug}-speed`).selectOption('1');
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect(seq).toHaveAttribute('aria-label', 'Sequence diagram: 12 messages sent so far', { timeout: 15_000 });
+  await expect(seq.locator('.tpc-seq-row')).toHaveCount(8);
+  await expect(seq.getByText('prepare ×3')).toHaveCount(1);
+  await expect(seq.getByText('commit ×3')).toHaveCount(1);
+  await expect(seq.getByText('yes', { exact: true })).toHaveCount(3);
+  await expect(seq.getByText('✕')).toHaveCount(0);
+  // the book's failure: the coordinator crashes after prepare, so the votes are lost on arrival,
+  // and nothing is sent until it comes back a second later
+  await page.goto(`/widget/${slug}?protocol=2pc`);
+  await ready(page);
+  await page.locator(`#w-${slug}-speed`).selectOption('1');
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect(seq.getByText('✕').first()).toBeVisible({ timeout: 15_000 });
+  await expect(seq.locator('line[stroke-dasharray="1 3"]')).not.toHaveCount(0, { timeout: 15_000 });
+  expect(problems()).toEqual([]);
+});
