@@ -12,6 +12,17 @@ use std::rc::Rc;
 use wasm_bindgen::{closure::Closure, JsCast};
 use yew::prelude::*;
 
+/// How far along its flight a message is at `now`: 0 when sent, 1 on arrival. With `still`
+/// (the reader prefers reduced motion) it is half way, so a message shows as on its way without
+/// gliding.
+pub fn flight_progress(now: f64, sent: f64, arrive: f64, still: bool) -> f64 {
+    if still {
+        0.5
+    } else {
+        ((now - sent) / (arrive - sent).max(1e-9)).clamp(0.0, 1.0)
+    }
+}
+
 type FrameClosure = Closure<dyn FnMut(f64)>;
 
 /// One running animation-frame loop. The closure re-requests itself each frame; stopping
@@ -435,5 +446,21 @@ where
         sim,
         clock_cell: clock,
         snapshot,
+    }
+}
+
+#[cfg(test)]
+mod flight_tests {
+    use super::flight_progress;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_message_moves_from_sender_to_receiver_and_stays_put_under_reduced_motion() {
+        assert_eq!(flight_progress(5.0, 10.0, 20.0, false), 0.0); // not sent yet
+        assert_eq!(flight_progress(15.0, 10.0, 20.0, false), 0.5);
+        assert_eq!(flight_progress(25.0, 10.0, 20.0, false), 1.0); // arrived
+        assert_eq!(flight_progress(10.0, 10.0, 10.0, false), 0.0); // zero-length flight
+        assert_eq!(flight_progress(10.1, 10.0, 10.0, false), 1.0);
+        assert_eq!(flight_progress(12.0, 10.0, 20.0, true), 0.5);
     }
 }

@@ -309,12 +309,7 @@ fn kind_colour(k: MsgKind) -> &'static str {
 /// One message's position at `clock`: tweened, or at the midpoint under reduced motion.
 fn flight_xy(f: &Flight, pos: &[(f64, f64)], clock: f64, still: bool) -> Option<(f64, f64)> {
     let (a, b) = (*pos.get(f.from as usize)?, *pos.get(f.to as usize)?);
-    let span = (f.arrive - f.sent).max(1e-9);
-    let mut u = if still {
-        0.5
-    } else {
-        ((clock - f.sent) / span).clamp(0.0, 1.0)
-    };
+    let mut u = crate::chrome::player::flight_progress(clock, f.sent, f.arrive, still);
     if f.lost && u > 0.5 {
         // a lost message dies at the cut (or halfway, for a random drop)
         if still {

@@ -322,11 +322,7 @@ fn spacetime(s: &Snapshot, now: f64, show: &str) -> Html {
             html! { <line class={class} x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} marker-end="url(#cr-arrow)" /> }
         } else {
             // in flight: tween the head, or park it half way under reduced motion
-            let f = if reduced {
-                0.5
-            } else {
-                ((now - m.sent) / (m.arrive - m.sent).max(1e-9)).clamp(0.0, 1.0)
-            };
+            let f = crate::chrome::player::flight_progress(now, m.sent, m.arrive, reduced);
             let (hx, hy) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
             html! { <g class="cr-msg cr-flight">
                 <line x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{hx:.1}")} y2={format!("{hy:.1}")} />

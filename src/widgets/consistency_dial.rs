@@ -258,8 +258,9 @@ fn lanes(r: &Report, witness: Option<u32>) -> Html {
     let clients = h.iter().map(|o| o.client).max().unwrap_or(0) + 1;
     let (x0, w) = (70.0, 600.0);
     let x = |t: f64| x0 + (t - t0) / (t1 - t0) * w;
-    let rows = label_rows(h, &x);
-    let lane_h = 16.0 + LABEL_DY * (f64::from(rows.iter().copied().max().unwrap_or(0)) + 1.0) + 8.0;
+    let labels = label_layout(h, &x);
+    let most_rows = labels.iter().map(|l| l.row).max().unwrap_or(0);
+    let lane_h = 16.0 + LABEL_DY * (f64::from(most_rows) + 1.0) + 8.0;
     let height = f64::from(clients) * lane_h + 20.0;
     html! {
         <figure class="cd-lanes">
@@ -273,7 +274,7 @@ fn lanes(r: &Report, witness: Option<u32>) -> Html {
                     <line x1={x0.to_string()} x2={(x0 + w).to_string()} y1={format!("{:.0}", y + 10.0)} y2={format!("{:.0}", y + 10.0)} stroke="var(--border)" stroke-width="0.5" />
                 </> }
             }) }
-            { for h.iter().enumerate().map(|(j, o)| op_bar(o, j as u32 + r.history_offset, witness, &x, 14.0 + f64::from(o.client) * lane_h, rows[j], t1)) }
+            { for h.iter().enumerate().map(|(j, o)| op_bar(o, j as u32 + r.history_offset, witness, &x, 14.0 + f64::from(o.client) * lane_h, &labels[j], t1)) }
         </svg>
         </div>
         <figcaption class="muted">{ format!("The last {} operations, one lane per client: w k=v writes v to key k; r k→v read v (0 is the initial value). Reads are blue, writes orange, stale reads purple; a dashed bar timed out.", h.len()) }
@@ -297,36 +298,42 @@ fn op_label(o: &OpRecord) -> String {
     }
 }
 
-/// A label's width in drawing units: 8-unit sans-serif letters and digits average under 5.
-fn label_w(o: &OpRecord) -> f64 {
-    5.0 * op_label(o).chars().count() as f64
-}
-
-/// Where a label starts: under the start of its bar, pulled left near the right edge so it
-/// stays inside the drawing.
-fn label_x(o: &OpRecord, x: &dyn Fn(f64) -> f64) -> f64 {
-    x(o.call_ms).min(HISTORY_W - 2.0 - label_w(o))
+/// An operation's label, placed: its text, where it starts and its row under the lane.
+struct Label {
+    text: String,
+    x: f64,
+    row: u8,
 }
 
 /// The history drawing's width in viewBox units.
 const HISTORY_W: f64 = 680.0;
 
-/// The label row under its lane of each operation: the first row whose last label ends
-/// before this one starts, so neighbouring labels never overlap however close the operations.
-fn label_rows(h: &[OpRecord], x: &dyn Fn(f64) -> f64) -> Vec<u8> {
+/// Each operation's label: under the start of its bar (pulled left near the right edge so it
+/// stays inside the drawing), on the first row under its lane whose last label ends before this
+/// one starts, so neighbouring labels never overlap however close the operations.
+fn label_layout(h: &[OpRecord], x: &dyn Fn(f64) -> f64) -> Vec<Label> {
     const GAP: f64 = 3.0;
     let mut order: Vec<usize> = (0..h.len()).collect();
     order.sort_unstable_by(|&a, &b| h[a].call_ms.total_cmp(&h[b].call_ms).then(a.cmp(&b)));
     // per client, the right end of the last label on each row so far
     let mut ends: Vec<Vec<f64>> = Vec::new();
-    let mut rows = vec![0u8; h.len()];
+    let mut labels: Vec<Label> = h
+        .iter()
+        .map(|o| {
+            let text = op_label(o);
+            // 8-unit sans-serif letters and digits average under 5 units wide
+            let w = 5.0 * text.chars().count() as f64;
+            let x = x(o.call_ms).min(HISTORY_W - 2.0 - w);
+            Label { text, x, row: 0 }
+        })
+        .collect();
     for i in order {
         let c = h[i].client as usize;
         if ends.len() <= c {
             ends.resize(c + 1, Vec::new());
         }
-        let start = label_x(&h[i], x);
-        let end = start + label_w(&h[i]);
+        let start = labels[i].x;
+        let end = start + 5.0 * labels[i].text.chars().count() as f64;
         let lane = &mut ends[c];
         let row = match lane.iter().position(|&e| e + GAP <= start) {
             Some(r) => r,
@@ -336,9 +343,9 @@ fn label_rows(h: &[OpRecord], x: &dyn Fn(f64) -> f64) -> Vec<u8> {
             }
         };
         lane[row] = end;
-        rows[i] = u8::try_from(row).unwrap_or(u8::MAX);
+        labels[i].row = u8::try_from(row).unwrap_or(u8::MAX);
     }
-    rows
+    labels
 }
 
 fn op_bar(
@@ -347,7 +354,7 @@ fn op_bar(
     witness: Option<u32>,
     x: &dyn Fn(f64) -> f64,
     y: f64,
-    row: u8,
+    label: &Label,
     t1: f64,
 ) -> Html {
     let a = x(o.call_ms);
@@ -359,15 +366,14 @@ fn op_bar(
     } else {
         "var(--c0)"
     };
-    let label = op_label(o);
     let is_w = witness == Some(idx);
     html! { <g>
         <rect x={format!("{a:.1}")} y={format!("{:.1}", y + 4.0)} width={format!("{:.1}", b - a)} height="12" rx="2"
               fill={if o.ret_ms.is_some() { fill } else { "none" }} stroke={if is_w { "var(--fg)" } else { fill }}
               stroke-width={if is_w { "2" } else { "1" }} stroke-dasharray={if o.ret_ms.is_none() { "3 2" } else { "" }} fill-opacity="0.55">
-            <title>{ format!("client {} {} · {:.0}–{} ms{}{}", o.client + 1, label, o.call_ms, o.ret_ms.map(|t| format!("{t:.0}")).unwrap_or("timeout".into()), if o.stale { " · stale" } else { "" }, if is_w { " · checker's witness" } else { "" }) }</title>
+            <title>{ format!("client {} {} · {:.0}–{} ms{}{}", o.client + 1, label.text, o.call_ms, o.ret_ms.map(|t| format!("{t:.0}")).unwrap_or("timeout".into()), if o.stale { " · stale" } else { "" }, if is_w { " · checker's witness" } else { "" }) }</title>
         </rect>
-        <text x={format!("{:.1}", label_x(o, x))} y={format!("{:.1}", y + 26.0 + LABEL_DY * f64::from(row))} font-size="8" fill="var(--fg)">{ label }</text>
+        <text x={format!("{:.1}", label.x)} y={format!("{:.1}", y + 26.0 + LABEL_DY * f64::from(label.row))} font-size="8" fill="var(--fg)">{ &label.text }</text>
     </g> }
 }
 
@@ -435,8 +441,7 @@ fn store_svg(s: &Snapshot, clock: f64, reduced: bool) -> Html {
             }) }
             { for s.flights.iter().map(|f| {
                 let (a, b) = ((f.from as usize).min(3), (f.to as usize).min(3));
-                let span = (f.arrives - f.sent).max(1e-9);
-                let u = if reduced { 0.5 } else { ((clock - f.sent) / span).clamp(0.0, 1.0) };
+                let u = crate::chrome::player::flight_progress(clock, f.sent, f.arrives, reduced);
                 let (x, y) = (POS[a].0 + (POS[b].0 - POS[a].0) * u, POS[a].1 + (POS[b].1 - POS[a].1) * u);
                 let color = match f.kind.as_str() {
                     "write" | "append" => "var(--c1)",

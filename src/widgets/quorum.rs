@@ -268,8 +268,7 @@ fn drawing(s: &Snapshot, clock_ms: f64, click: &Callback<u32>, cut: &Callback<u3
             <text x="42" y={format!("{:.1}", client.1 + 4.0)} text-anchor="middle" font-size="12" fill="var(--fg)">{"coordinator"}</text>
             { for s.msgs.iter().map(|m| {
                 let (a, b) = (at(m.from), at(m.to));
-                let span = (m.arrive_ms - m.sent_ms).max(1e-9);
-                let f = if still { 0.5 } else { ((clock_ms - m.sent_ms) / span).clamp(0.0, 1.0) };
+                let f = crate::chrome::player::flight_progress(clock_ms, m.sent_ms, m.arrive_ms, still);
                 let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
                 let colour = match m.kind {
                     MsgKind::Write => "var(--c2)",

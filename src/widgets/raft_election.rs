@@ -210,8 +210,7 @@ fn cluster_svg(s: &Snapshot, now: f64, toggle: &Callback<u8>) -> Html {
     let msgs = s.msgs.iter().map(|m| {
         let (x0, y0) = pos(m.from as usize, n);
         let (x1, y1) = pos(m.to as usize, n);
-        let span = (m.arrive - m.sent).max(1e-9);
-        let mut f = if reduced { 0.5 } else { ((now - m.sent) / span).clamp(0.0, 1.0) };
+        let mut f = crate::chrome::player::flight_progress(now, m.sent, m.arrive, reduced);
         if m.lost {
             f = f.min(0.5);
         }

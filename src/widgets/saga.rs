@@ -630,11 +630,10 @@ fn arrow(m: &MsgRec, i: usize, now: f64, ghosts: bool) -> Html {
     if future && !ghosts {
         return html! {};
     }
-    let span = (m.at - m.t).max(1e-9);
     let f = if future {
         1.0
     } else {
-        ((now - m.t) / span).clamp(0.0, 1.0)
+        crate::chrome::player::flight_progress(now, m.t, m.at, false)
     };
     // a lost message stops short, with a cross
     let reach = if m.lost { f.min(0.55) } else { f };

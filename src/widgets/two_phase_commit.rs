@@ -287,12 +287,7 @@ fn msg_marks<'a>(
     for m in &s.msgs {
         let at = |i: u8| pos.get(i as usize).copied().unwrap_or((0.0, 0.0));
         let (a, b) = (at(m.from), at(m.to));
-        let span = (m.arrive - m.sent).max(1e-9);
-        let f = if reduced {
-            0.5
-        } else {
-            ((now_ms - m.sent) / span).clamp(0.0, 1.0)
-        };
+        let f = crate::chrome::player::flight_progress(now_ms, m.sent, m.arrive, reduced);
         let f = if m.lost { f.min(0.6) } else { f };
         // from the sender's rim to the receiver's, not centre to centre
         let e = (24.0 / (b.0 - a.0).hypot(b.1 - a.1).max(48.0)).min(0.5);
@@ -388,7 +383,8 @@ fn sequence(s: &CommitSnapshot, now_ms: f64, gap_ms: f64) -> Html {
                 let y = row_y(k);
                 let first = &s.history[row[0]];
                 let x0 = lane_x(first.from);
-                let prev = k.checked_sub(1).map(|j| s.history[rows[j][0]].sent).or_else(|| (skipped > 0).then(|| s.history[all[skipped - 1][0]].sent));
+                // the row before, drawn or left out
+                let prev = (skipped + k).checked_sub(1).map(|j| s.history[all[j][0]].sent);
                 let gap = prev.map(|p| first.sent - p).filter(|g| *g > gap_ms);
                 let right = row.iter().all(|&i| s.history[i].to >= first.from);
                 html! { <g class="tpc-seq-row">
@@ -401,8 +397,7 @@ fn sequence(s: &CommitSnapshot, now_ms: f64, gap_ms: f64) -> Html {
                         let m = &s.history[i];
                         let (a, b) = (x0, lane_x(m.to));
                         let dir = if b >= a { 1.0 } else { -1.0 };
-                        let span = (m.arrive - m.sent).max(1e-9);
-                        let f = ((now_ms - m.sent) / span).clamp(0.0, 1.0);
+                        let f = crate::chrome::player::flight_progress(now_ms, m.sent, m.arrive, false);
                         // dropped on the way: stops short; sent to a crashed node: gets there
                         let cut = m.lost && !m.dead_end;
                         let reach = if cut { f.min(0.55) } else { f };
