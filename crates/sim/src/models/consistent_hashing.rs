@@ -192,6 +192,16 @@ impl HashKind {
     }
 }
 
+/// `v mod n` for `n ≥ 1`, in 64-bit arithmetic: `v = hi·2^64 + lo`, so `v mod n` is
+/// `(hi mod n)·(2^64 mod n) + lo mod n`, reduced again (every product fits: `n < 2^32`). A
+/// 128-bit division is a slow library call, above all on wasm32.
+fn mod_small(v: u128, n: u32) -> u32 {
+    let n = u64::from(n.max(1));
+    let (hi, lo) = ((v >> 64) as u64, v as u64);
+    let two64 = (u64::MAX % n + 1) % n;
+    (((hi % n) * two64 % n + lo % n) % n) as u32
+}
+
 /// The rule that decides which node owns a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
@@ -411,6 +421,7 @@ impl Ring {
 }
 
 /// The hashes of a set of candidate nodes: each node's name (rendezvous) and its virtual nodes.
+#[derive(Clone)]
 struct NodeTable {
     /// Top 64 bits of the hash of each node's name.
     name_top: Vec<u64>,
@@ -486,7 +497,7 @@ type KeysMemo = Option<(HashKind, u32, std::rc::Rc<Vec<u128>>)>;
 /// The hash and `vmax` of the remembered node table, and the table of nodes `db1 … dbL` for the
 /// largest L asked for so far (each node's hashes depend on its name alone, so the table for
 /// fewer nodes is a prefix, and more nodes extend it).
-type TableMemo = Option<(HashKind, u32, NodeTable)>;
+type TableMemo = Option<(HashKind, u32, std::rc::Rc<NodeTable>)>;
 
 thread_local! {
     /// The last run's key hashes and node table: the model is deterministic and they depend
@@ -511,8 +522,9 @@ fn key_hashes_memo(kind: HashKind, count: u32) -> std::rc::Rc<Vec<u128>> {
     })
 }
 
-/// [`NodeTable::build`] for nodes `db1 … db{count}`, remembered: a knob move that changes the
-/// node count hashes only the nodes never seen before.
+/// [`NodeTable::build`] for nodes `db1 … db{count}` or more (callers index it by node), remembered:
+/// a knob move that changes the node count hashes only the nodes never seen before, and copies
+/// nothing.
 fn node_table_memo(kind: HashKind, count: u32, vmax: u32) -> std::rc::Rc<NodeTable> {
     TABLE_MEMO.with(|memo| {
         let mut memo = memo.borrow_mut();
@@ -525,21 +537,23 @@ fn node_table_memo(kind: HashKind, count: u32, vmax: u32) -> std::rc::Rc<NodeTab
                 name_top: Vec::new(),
                 vnode: Vec::new(),
             };
-            (kind, vmax, empty)
+            (kind, vmax, std::rc::Rc::new(empty))
         });
         let have = t.vnode.len() as u32;
         if have < count {
             let names: Vec<String> = (have + 1..=count).map(node_name).collect();
             let more = NodeTable::build(kind, &names, vmax);
+            let t = std::rc::Rc::make_mut(t);
             t.name_top.extend(more.name_top);
             t.vnode.extend(more.vnode);
         }
-        let n = count as usize;
-        std::rc::Rc::new(NodeTable {
-            name_top: t.name_top[..n].to_vec(),
-            vnode: t.vnode[..n].to_vec(),
-        })
+        t.clone()
     })
+}
+
+/// The owner of every key on `ring`.
+fn ring_owners(ring: &Ring, keys: &[u128]) -> Vec<u16> {
+    keys.iter().map(|&h| ring.lookup(h).unwrap_or(0)).collect()
 }
 
 /// The owner of every key: an index into `members` (which index `table`).
@@ -556,10 +570,7 @@ fn place(
         return Vec::new();
     }
     match placement {
-        Placement::Ring => {
-            let ring = table.ring(members, vnodes);
-            keys.iter().map(|&h| ring.lookup(h).unwrap_or(0)).collect()
-        }
+        Placement::Ring => ring_owners(&table.ring(members, vnodes), keys),
         Placement::Rendezvous => {
             let tops: Vec<u64> = members
                 .iter()
@@ -587,7 +598,7 @@ fn place(
             .collect(),
         Placement::Mod => keys
             .iter()
-            .map(|&h| (kind.mod_value(h) % u128::from(n)) as u16)
+            .map(|&h| mod_small(kind.mod_value(h), n) as u16)
             .collect(),
     }
 }
@@ -843,12 +854,15 @@ fn change_report(
     }
 
     // the same change under hash mod N
-    let na = after_members.len() as u128;
+    let na = after_members.len() as u32;
     let mut mod_moved = 0u64;
     for &h in c.keys {
         let v = c.kind.mod_value(h);
-        let b = (v % u128::from(n)) as u16;
-        let a = after_members.get((v % na) as usize).copied().unwrap_or(0);
+        let b = mod_small(v, n) as u16;
+        let a = after_members
+            .get(mod_small(v, na) as usize)
+            .copied()
+            .unwrap_or(0);
         if a != b {
             mod_moved += 1;
         }
@@ -945,50 +959,66 @@ fn ring_points(table: &NodeTable, n: u32, v: u32) -> (Vec<RingPoint>, bool) {
 /// One virtual node in the spread chart's sweep: position, node index, virtual-node index.
 type Point = (u128, u16, u32);
 
-/// The sorted points of the last spread chart, with the hash, `vmax` and node count they were
-/// made for.
-type PointsMemo = Option<(HashKind, u32, u32, std::rc::Rc<Vec<Point>>)>;
+/// The spread chart's virtual nodes in tiers: tier `k` holds every node's virtual nodes with
+/// index in `SPREAD_VNODES[k−1] .. SPREAD_VNODES[k]`, sorted by position, then node, then index
+/// (insertion order among equal positions, as a stable sort of the points node by node gives).
+/// The ring with `SPREAD_VNODES[k]` virtual nodes per node is tiers `0 ..= k` together.
+type Tiers = Vec<Vec<Point>>;
+
+/// The tiers of the last spread chart, with the hash and node count they were made for.
+type TiersMemo = Option<(HashKind, u32, std::rc::Rc<Tiers>)>;
 
 thread_local! {
-    /// The last spread chart's sorted points and sorted keys: a node-count move then merges in
-    /// (or filters out) the nodes that changed instead of sorting every point again.
-    static POINTS_MEMO: std::cell::RefCell<PointsMemo> = const { std::cell::RefCell::new(None) };
+    /// The last spread chart's tiers and sorted keys: a node-count move then merges in (or
+    /// filters out) the nodes that changed instead of sorting every point again.
+    static TIERS_MEMO: std::cell::RefCell<TiersMemo> = const { std::cell::RefCell::new(None) };
     static SORTED_KEYS_MEMO: std::cell::RefCell<KeysMemo> = const { std::cell::RefCell::new(None) };
 }
 
-/// The first `vmax` virtual nodes of each of nodes `0 … n−1`, sorted by position, then node,
-/// then virtual-node index: insertion order among equal positions, as a stable sort of the
-/// points node by node gives. Remembered: the next call merges in only the nodes it adds.
-fn sorted_points(table: &NodeTable, kind: HashKind, n: u32, vmax: u32) -> std::rc::Rc<Vec<Point>> {
-    POINTS_MEMO.with(|memo| {
+/// The [`Tiers`] of nodes `0 … n−1`. Remembered: the next call merges in only the nodes it adds.
+fn sorted_tiers(table: &NodeTable, kind: HashKind, n: u32) -> std::rc::Rc<Tiers> {
+    TIERS_MEMO.with(|memo| {
         let mut memo = memo.borrow_mut();
         let (have, old) = match &*memo {
-            Some((k, v, have, pts)) if *k == kind && *v == vmax => (*have, Some(pts.clone())),
+            Some((k, have, tiers)) if *k == kind => (*have, Some(tiers.clone())),
             _ => (0, None),
         };
-        let keep: Vec<Point> = match &old {
-            Some(pts) if have == n => return pts.clone(),
-            Some(pts) => pts
-                .iter()
-                .copied()
-                .filter(|&(_, j, _)| u32::from(j) < n)
-                .collect(),
-            None => Vec::new(),
-        };
-        let from = have.min(n) as usize;
-        let mut fresh: Vec<Point> = Vec::new();
-        for (j, hs) in table.vnode.iter().enumerate().take(n as usize).skip(from) {
-            fresh.extend(
-                hs.iter()
-                    .take(vmax as usize)
-                    .enumerate()
-                    .map(|(i, &h)| (h, j as u16, i as u32)),
-            );
+        if let Some(tiers) = &old {
+            if have == n {
+                return tiers.clone();
+            }
         }
-        fresh.sort_unstable(); // (position, node, index) are distinct, so unstable is exact
-        let pts = std::rc::Rc::new(merge_sorted(&keep, &fresh));
-        *memo = Some((kind, vmax, n, pts.clone()));
-        pts
+        let from = have.min(n) as usize;
+        let mut lo = 0u32;
+        let tiers: Tiers = SPREAD_VNODES
+            .iter()
+            .enumerate()
+            .map(|(k, &hi)| {
+                let keep: Vec<Point> = old.as_ref().map_or_else(Vec::new, |t| {
+                    t[k].iter()
+                        .copied()
+                        .filter(|&(_, j, _)| u32::from(j) < n)
+                        .collect()
+                });
+                let mut fresh: Vec<Point> = Vec::new();
+                for (j, hs) in table.vnode.iter().enumerate().take(n as usize).skip(from) {
+                    let tier = hs
+                        .get(lo as usize..(hi as usize).min(hs.len()))
+                        .unwrap_or(&[]);
+                    fresh.extend(
+                        tier.iter()
+                            .enumerate()
+                            .map(|(i, &h)| (h, j as u16, lo + i as u32)),
+                    );
+                }
+                fresh.sort_unstable(); // (position, node, index) are distinct, so unstable is exact
+                lo = hi;
+                merge_sorted(&keep, &fresh)
+            })
+            .collect();
+        let tiers = std::rc::Rc::new(tiers);
+        *memo = Some((kind, n, tiers.clone()));
+        tiers
     })
 }
 
@@ -1027,55 +1057,72 @@ fn sorted_keys_memo(kind: HashKind, keys: &[u128]) -> std::rc::Rc<Vec<u128>> {
     })
 }
 
-/// Keys per node on the ring made of the points with virtual-node index `< v`, by one sweep of
-/// the sorted keys along the sorted points: the same owners as [`Ring::lookup`] (the first
-/// position strictly after the key, wrapping; of equal positions the last inserted).
-fn sweep_counts(points: &[Point], sorted_keys: &[u128], v: u32, n: usize) -> Vec<u64> {
-    let mut c = vec![0u64; n];
-    // the owner of the ring position at `q` (a point with index < v): the last such point there
-    let owner_at = |q: usize| {
-        let h = points[q].0;
-        points[q..]
-            .iter()
-            .take_while(|p| p.0 == h)
-            .filter(|p| p.2 < v)
-            .last()
-            .map_or(0, |p| p.1)
-    };
-    let Some(first) = points.iter().position(|p| p.2 < v) else {
-        return c; // an empty ring owns nothing
-    };
-    let wrap = owner_at(first);
-    let (mut p, mut q) = (0, 0);
-    for &h in sorted_keys {
-        while p < points.len() && points[p].0 <= h {
-            p += 1;
-        }
-        q = q.max(p);
-        while q < points.len() && points[q].2 >= v {
-            q += 1;
-        }
-        let o = if q == points.len() { wrap } else { owner_at(q) };
-        if let Some(x) = c.get_mut(usize::from(o)) {
-            *x += 1;
-        }
-    }
-    c
+/// Keys per node on each ring of the spread chart: entry `k` is the load of nodes `0 … n−1` on
+/// the ring made of tiers `0 ..= k`. The same owners as [`Ring::lookup`] (the first position
+/// strictly after the key, wrapping; of equal positions the last inserted): each tier is swept
+/// once along the sorted keys for each key's successor in it, and a key's owner on ring `k` is
+/// the best of its successors in tiers `0 ..= k`.
+fn tier_counts(tiers: &[Vec<Point>], sorted_keys: &[u128], n: usize) -> Vec<Vec<u64>> {
+    // Each key's owner so far: (distance, node, index) of its successor, where the distance from
+    // key h to position q is q − h − 1 mod 2^128 — so a position after h is nearer than any
+    // reached by wrapping past the top, and equal distances mean the same position. Of equal
+    // positions the later inserted, (node, index) the larger, owns. `NONE` marks no owner yet.
+    const NONE: u16 = u16::MAX;
+    let mut best: Vec<(u128, u16, u32)> = vec![(u128::MAX, NONE, 0); sorted_keys.len()];
+    tiers
+        .iter()
+        .map(|tier| {
+            // the point owning the run of equal positions that starts at `q`: its last
+            let last_of_run = |q: usize| {
+                let h = tier[q].0;
+                let mut r = q;
+                while r + 1 < tier.len() && tier[r + 1].0 == h {
+                    r += 1;
+                }
+                tier[r]
+            };
+            if !tier.is_empty() {
+                let wrap = last_of_run(0);
+                let mut p = 0;
+                for (&h, b) in sorted_keys.iter().zip(best.iter_mut()) {
+                    while p < tier.len() && tier[p].0 <= h {
+                        p += 1;
+                    }
+                    let (pos, node, index) = if p == tier.len() {
+                        wrap
+                    } else {
+                        last_of_run(p)
+                    };
+                    let d = pos.wrapping_sub(h).wrapping_sub(1);
+                    if d < b.0 || (d == b.0 && (b.1 == NONE || (node, index) > (b.1, b.2))) {
+                        *b = (d, node, index);
+                    }
+                }
+            }
+            let mut c = vec![0u64; n];
+            for &(_, node, _) in &best {
+                if let Some(x) = c.get_mut(usize::from(node)) {
+                    *x += 1;
+                }
+            }
+            c
+        })
+        .collect()
 }
 
 /// The spread chart: ring placement of the first `keys.len()` keys for each of [`SPREAD_VNODES`].
 fn spread(table: &NodeTable, kind: HashKind, n: u32, keys: &[u128]) -> Vec<SpreadPoint> {
-    // Every virtual node of every node, sorted once (and kept for the next run); the ring with
-    // v virtual nodes per node is the subsequence with index < v, already in order, so each
-    // ring's loads come from one sweep of the sorted keys along it, without building ten rings
-    // (u128 comparisons are slow on wasm32).
-    let vmax = SPREAD_VNODES[SPREAD_VNODES.len() - 1];
-    let points = sorted_points(table, kind, n, vmax);
+    // Every virtual node of every node, sorted once in tiers (and kept for the next run); the
+    // ring with v virtual nodes per node is the first tiers together, so each key's owner on
+    // every ring comes from one sweep of the sorted keys along each tier, without building ten
+    // rings (u128 comparisons are slow on wasm32).
+    let tiers = sorted_tiers(table, kind, n);
     let sorted_keys = sorted_keys_memo(kind, keys);
     SPREAD_VNODES
         .iter()
-        .map(|&v| {
-            let s = load_stats(&sweep_counts(&points, &sorted_keys, v, n as usize));
+        .zip(tier_counts(&tiers, &sorted_keys, n as usize))
+        .map(|(&v, c)| {
+            let s = load_stats(&c);
             SpreadPoint {
                 vnodes: v,
                 cv: s.cv,
@@ -1132,15 +1179,17 @@ impl Model for ConsistentHashing {
         let keys = key_hashes_memo(kind, p.keys);
 
         let members: Vec<u16> = (0..n as u16).collect();
-        let before = place(placement, kind, &table, &members, p.vnodes, &keys); // ids = indices here
+        // ids = indices here; the ring, when there is one, is built once for the owners and arcs
+        let (before, ring_shares) = if placement == Placement::Ring {
+            let ring = table.ring(&members, p.vnodes);
+            (ring_owners(&ring, &keys), ring.arc_shares(n as usize))
+        } else {
+            let before = place(placement, kind, &table, &members, p.vnodes, &keys);
+            (before, vec![1.0 / f64::from(n); n as usize])
+        };
         let c = counts(&before, n as usize);
         let total = keys.len() as u64;
         let s = load_stats(&c);
-        let ring_shares = if placement == Placement::Ring {
-            table.ring(&members, p.vnodes).arc_shares(n as usize)
-        } else {
-            vec![1.0 / f64::from(n); n as usize]
-        };
         let nodes = c
             .iter()
             .zip(&ring_shares)
@@ -1469,7 +1518,7 @@ mod tests {
     fn spread_by_lookup(table: &NodeTable, n: u32, keys: &[u128], v: u32) -> Vec<u64> {
         let members: Vec<u16> = (0..n as u16).collect();
         let ring = table.ring(&members, v);
-        let own: Vec<u16> = keys.iter().map(|&h| ring.lookup(h).unwrap_or(0)).collect();
+        let own: Vec<u16> = ring_owners(&ring, keys);
         counts(&own, n as usize)
     }
 
@@ -1478,14 +1527,15 @@ mod tests {
         for kind in [HashKind::Md5, HashKind::Fast] {
             let table = NodeTable::build(kind, &(1..=12).map(node_name).collect::<Vec<_>>(), 1000);
             let keys = key_hashes(kind, 3000);
-            // up, down and up again: the remembered points are extended, filtered and merged
+            // up, down and up again: the remembered tiers are extended, filtered and merged
             for n in [1u32, 2, 5, 12, 7, 3, 9, 9, 12] {
-                let points = sorted_points(&table, kind, n, 1000);
+                let tiers = sorted_tiers(&table, kind, n);
                 let sorted_keys = sorted_keys_memo(kind, &keys);
-                assert_eq!(points.len(), n as usize * 1000);
-                for v in SPREAD_VNODES {
+                assert_eq!(tiers.iter().map(Vec::len).sum::<usize>(), n as usize * 1000);
+                let counts = tier_counts(&tiers, &sorted_keys, n as usize);
+                for (v, c) in SPREAD_VNODES.into_iter().zip(counts) {
                     assert_eq!(
-                        sweep_counts(&points, &sorted_keys, v, n as usize),
+                        c,
                         spread_by_lookup(&table, n, &keys, v),
                         "{kind:?} n={n} v={v}"
                     );
@@ -1494,19 +1544,55 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn the_64_bit_mod_is_the_128_bit_mod(v: u128, n in 1u32..=u32::MAX) {
+            prop_assert_eq!(u128::from(mod_small(v, n)), v % u128::from(n));
+        }
+    }
+
+    #[test]
+    fn the_64_bit_mod_holds_at_the_edges() {
+        for v in [
+            0,
+            1,
+            u128::from(u64::MAX),
+            1u128 << 64,
+            u128::MAX,
+            u128::MAX - 1,
+        ] {
+            for n in [1u32, 2, 3, 7, 64, 65_535, u32::MAX] {
+                assert_eq!(
+                    u128::from(mod_small(v, n)),
+                    v % u128::from(n),
+                    "{v} mod {n}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_spread_sweep_gives_a_shared_position_to_the_later_node_and_wraps() {
-        // positions 10 (node 0 and node 1: node 1, inserted later, owns it) and 20 (node 0)
-        let points = vec![(10u128, 0u16, 0u32), (10, 1, 0), (20, 0, 1)];
+        // node 0's virtual nodes sit at 10 and 10, node 1's at 10 and 20; inserted node by node,
+        // so position 10 belongs to node 1 (the last inserted there) on either ring
+        let tiers = vec![
+            vec![(10u128, 0u16, 0u32), (10, 1, 0)],
+            vec![(10, 0, 1), (20, 1, 1)],
+        ];
         let keys = [5u128, 10, 15, 20, 25];
-        // ring with v = 1: only position 10 (owner 1), every key wraps to it
-        assert_eq!(sweep_counts(&points, &keys, 1, 2), vec![0, 5]);
-        // v = 2: 5 → 10 (node 1); 10, 15 → 20 (node 0); 20, 25 wrap → 10 (node 1)
-        assert_eq!(sweep_counts(&points, &keys, 2, 2), vec![2, 3]);
-        let ring = Ring::new(vec![(10, 0), (10, 1), (20, 0)]);
-        let own: Vec<u16> = keys.iter().map(|&h| ring.lookup(h).unwrap_or(0)).collect();
-        assert_eq!(counts(&own, 2), vec![2, 3]);
-        assert_eq!(sweep_counts(&[], &keys, 2, 2), vec![0, 0]);
+        let c = tier_counts(&tiers, &keys, 2);
+        // one virtual node each: only position 10, every key goes to it or wraps to it
+        assert_eq!(c[0], vec![0, 5]);
+        // two each: 5 → 10; 10, 15 → 20; 20, 25 wrap → 10; node 0's later tier does not win
+        assert_eq!(c[1], vec![0, 5]);
+        let ring = Ring::new(vec![(10, 0), (10, 0), (10, 1), (20, 1)]);
+        let own: Vec<u16> = ring_owners(&ring, &keys);
+        assert_eq!(counts(&own, 2), c[1]);
+        let tiers = vec![vec![(10u128, 0u16, 0u32)], vec![(20, 1, 1)]];
+        assert_eq!(tier_counts(&tiers, &keys, 2), vec![vec![5, 0], vec![3, 2]]);
+        // an empty tier adds nothing; no tiers at all own nothing
+        let c = tier_counts(&[vec![], vec![(10, 0, 1)]], &keys, 2);
+        assert_eq!(c, vec![vec![0, 0], vec![5, 0]]);
     }
 
     #[test]
