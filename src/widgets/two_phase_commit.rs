@@ -274,9 +274,27 @@ fn layout(s: &CommitSnapshot) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// A message's label in the live drawing.
+fn label_text(m: &MsgSnap) -> String {
+    if m.lost {
+        format!("{} ✕", m.kind)
+    } else {
+        m.kind.clone()
+    }
+}
+
+/// Whether the labels of two message marks at `(x, y)` would overlap: each is drawn from
+/// `(x + 7, y − 5)` rightwards at 13 px, about 7.2 units a character and 13 tall.
+fn label_boxes_meet(a: (f64, f64, String), b: (f64, f64, String)) -> bool {
+    let width = |t: &str| t.chars().count() as f64 * 7.2;
+    let (wa, wb) = (width(&a.2), width(&b.2));
+    a.0 < b.0 + wb && b.0 < a.0 + wa && (a.1 - b.1).abs() < 13.0
+}
+
 /// Where each message in flight is drawn (interpolated by the view's clock, or halfway under
-/// reduced motion), and whether it carries a label (not when a labelled message of the same
-/// kind is within 30 units: the three prepares leaving together get one).
+/// reduced motion), and whether it carries a label: not when a labelled message of the same
+/// kind is within 30 units (the three prepares leaving together get one), nor when its label
+/// would overlap one already placed.
 fn msg_marks<'a>(
     s: &'a CommitSnapshot,
     pos: &[(f64, f64)],
@@ -293,9 +311,10 @@ fn msg_marks<'a>(
         let e = (24.0 / (b.0 - a.0).hypot(b.1 - a.1).max(48.0)).min(0.5);
         let f = e + (1.0 - 2.0 * e) * f;
         let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
-        let label = !out
-            .iter()
-            .any(|&(ox, oy, o, l)| l && o.kind == m.kind && (ox - x).hypot(oy - y) < 30.0);
+        let label = !out.iter().any(|&(ox, oy, o, l)| {
+            l && ((o.kind == m.kind && (ox - x).hypot(oy - y) < 30.0)
+                || label_boxes_meet((ox, oy, label_text(o)), (x, y, label_text(m))))
+        });
         out.push((x, y, m, label));
     }
     out
@@ -480,7 +499,7 @@ fn LiveCommit(props: &LiveProps) -> Html {
                     <g class={classes!("tpc-msg", m.lost.then_some("tpc-lost"))}>
                         <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6" fill={msg_fill(&m.kind)} stroke="var(--bg)" />
                         if label {
-                            <text x={format!("{:.1}", x + 7.0)} y={format!("{:.1}", y - 5.0)} font-size="13" fill="var(--fg)">{ if m.lost { format!("{} ✕", m.kind) } else { m.kind.clone() } }</text>
+                            <text x={format!("{:.1}", x + 7.0)} y={format!("{:.1}", y - 5.0)} font-size="13" fill="var(--fg)">{ label_text(m) }</text>
                         }
                     </g>
                 }) }
@@ -528,5 +547,46 @@ fn LiveCommit(props: &LiveProps) -> Html {
             <ol class="tpc-log" aria-label="Latest events">{ for s.log.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ol>
             { sequence(s, now_ms, 3.0 * (params.latency_ms + params.jitter_ms).max(1.0)) }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim::model::Simulation;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Over the book's run, at every instant, the labelled messages in flight never print
+    /// over each other, and a message in flight always has a label near it.
+    #[test]
+    fn message_labels_never_overlap() {
+        let p = sim::models::two_phase_commit::Params::default();
+        let mut sim = CommitSim::from_params(&p, 1);
+        let mut checked = 0;
+        for k in 0..400 {
+            sim.advance_to(f64::from(k) * 0.005);
+            let s = sim.snapshot();
+            let pos = layout(&s);
+            for now_ms in [s.t, s.t + 2.0] {
+                let marks = msg_marks(&s, &pos, now_ms, false);
+                let labelled: Vec<_> = marks.iter().filter(|m| m.3).collect();
+                assert_eq!(labelled.is_empty(), marks.is_empty(), "t = {now_ms}");
+                for (i, a) in labelled.iter().enumerate() {
+                    for b in &labelled[i + 1..] {
+                        assert!(
+                            !label_boxes_meet(
+                                (a.0, a.1, label_text(a.2)),
+                                (b.0, b.1, label_text(b.2))
+                            ),
+                            "t = {now_ms}: {} and {} overlap",
+                            a.2.kind,
+                            b.2.kind
+                        );
+                    }
+                }
+                checked += marks.len();
+            }
+        }
+        assert!(checked > 0);
     }
 }
