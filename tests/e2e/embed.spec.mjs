@@ -38,7 +38,7 @@ test('script embed and iframe both mount and run in a book page from another ori
 test('instant navigation remounts cleanly: old widgets destroyed, new ones mounted, no errors', async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto(`${BOOK}/`);
-  await expect(page.locator('[data-widget="autoscaling-calculator"] [data-metric="formula_instances"]')).toHaveText('15');
+  await expect(page.locator('[data-widget="autoscaling-calculator"] [data-metric="formula_instances"]')).toHaveText('15', { timeout: 20_000 });
   expect(await page.evaluate(() => document.documentElement.hasAttribute('data-runner')), 'the host page is left alone').toBe(false);
   // let the lazy iframe load and take its height before clicking below it (it moves the link)
   const frameEl = page.locator('iframe[data-pillars-lab]');
@@ -48,12 +48,15 @@ test('instant navigation remounts cleanly: old widgets destroyed, new ones mount
   await page.getByRole('link', { name: 'On to state' }).click();
   await expect(page).toHaveURL(/state\/?$/);
   expect(await page.evaluate(() => window.__samePage), 'instant navigation, not a reload').toBe(true);
-  await expect(page.locator('[data-widget="consistent-hashing"]').first().locator('#w-consistent-hashing-nodes')).toHaveValue('5');
-  await expect(page.locator('[data-widget="consistent-hashing"]').nth(1).locator('#w-consistent-hashing-placement')).toHaveValue('jump');
-  await expect.poll(() => page.evaluate(() => window.PillarsLab.mounted())).toBe(2);
+  // each page's widgets come from its own bundle, fetched and compiled on arrival: on a loaded
+  // machine (two test workers, each with a browser) that can take longer than expect's 5 s
+  const load = { timeout: 20_000 };
+  await expect(page.locator('[data-widget="consistent-hashing"]').first().locator('#w-consistent-hashing-nodes')).toHaveValue('5', load);
+  await expect(page.locator('[data-widget="consistent-hashing"]').nth(1).locator('#w-consistent-hashing-placement')).toHaveValue('jump', load);
+  await expect.poll(() => page.evaluate(() => window.PillarsLab.mounted()), load).toBe(2);
   await page.getByRole('link', { name: 'Back to work' }).click();
-  await expect(page.locator('[data-widget="autoscaling-calculator"] [data-metric="formula_instances"]')).toHaveText('15');
-  await expect.poll(() => page.evaluate(() => window.PillarsLab.mounted())).toBe(1);
+  await expect(page.locator('[data-widget="autoscaling-calculator"] [data-metric="formula_instances"]')).toHaveText('15', load);
+  await expect.poll(() => page.evaluate(() => window.PillarsLab.mounted()), load).toBe(1);
   expect(await page.evaluate(() => window.__samePage)).toBe(true);
   expect(problems()).toEqual([]);
 });
