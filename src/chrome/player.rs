@@ -307,7 +307,8 @@ impl<S: sim::model::Simulation + 'static, K: 'static> LiveSim<S, K> {
 /// Run a `Simulation` live: built by `make` from `deps` (rebuilt and paused whenever they
 /// change), advanced on animation frames at the chosen speed, one event per Step, rebuilt on
 /// Reset; `snapshot` reads what the view draws. `initial_speed` is the speed until the reader
-/// picks one, and again whenever it changes. Play stops after the last event.
+/// picks one, and again whenever it changes. Play stops after the last event, and Play
+/// again starts the run over.
 #[hook]
 pub fn use_live_sim<S, K, D>(
     deps: D,
@@ -346,6 +347,15 @@ where
         initial_speed,
         Some(end),
     )
+}
+
+/// Whether a live run shown at clock `t` has nothing left to play: past its `end`, or, without
+/// one, out of events.
+fn finished<S: sim::model::Simulation>(s: &S, t: f64, end: Option<fn(&S) -> f64>) -> bool {
+    match end {
+        Some(end) => t >= end(s),
+        None => s.next_event_time().is_none(),
+    }
 }
 
 #[hook]
@@ -407,11 +417,7 @@ where
             }
             *clock.borrow_mut() = t;
             s.advance_to(t);
-            let over = match end {
-                Some(end) => t >= end(&s),
-                None => s.next_event_time().is_none(),
-            };
-            if over {
+            if finished(&*s, t, end) {
                 running.set(false);
             }
             snap.set(snapshot.read(&s, t));
@@ -419,8 +425,21 @@ where
     };
     use_frames(*running, on_frame);
     let toggle = {
-        let running = running.clone();
-        Callback::from(move |_| running.set(!*running))
+        let (running, sim, clock, restart, deps) = (
+            running.clone(),
+            sim.clone(),
+            clock.clone(),
+            restart.clone(),
+            deps.clone(),
+        );
+        Callback::from(move |_| {
+            // Play on a finished run plays it again from the start
+            let over = finished(&*sim.borrow(), *clock.borrow(), end);
+            if !*running && over {
+                restart(&deps);
+            }
+            running.set(!*running)
+        })
     };
     let step = {
         let (sim, clock, snap) = (sim.clone(), clock.clone(), snap.clone());
