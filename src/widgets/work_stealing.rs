@@ -5,7 +5,7 @@
 use crate::chrome::chart::{Chart, ChartSpec, Kind, Mark, Series};
 use crate::chrome::host::{use_from_report, use_report, WidgetCtx};
 use crate::chrome::metrics::{int, metric, notes, pct, sig3, Tone};
-use crate::chrome::player::{use_frames, Player};
+use crate::chrome::player::use_live_sim_at;
 use sim::model::Simulation;
 use sim::models::work_stealing::{
     BarKind, Gantt, Happening, Params, Report, Snapshot, StealSim, WorkerState,
@@ -364,8 +364,19 @@ fn legend(g: &Gantt) -> Html {
     }
 }
 
-/// The workers now: each row a worker, what it is doing, its queue; arrows for steals under way.
-fn workers_svg(s: &Snapshot, scale: u32) -> Html {
+/// How much of a task running from `since_ms` to `until_ms` is done at `now_ms`, in 0–1.
+fn share_done(since_ms: f64, until_ms: f64, now_ms: f64) -> f64 {
+    if until_ms > since_ms {
+        ((now_ms - since_ms) / (until_ms - since_ms)).clamp(0.0, 1.0)
+    } else {
+        1.0
+    }
+}
+
+/// The workers at `now_ms` (the view's clock, at or after the snapshot's last event): each row
+/// a worker, what it is doing (a running task's share done grows with the clock), its queue;
+/// arrows for steals under way.
+fn workers_svg(s: &Snapshot, scale: u32, now_ms: f64) -> Html {
     let w = s.workers.len().max(1);
     let rh = if w <= 8 {
         22.0
@@ -387,7 +398,7 @@ fn workers_svg(s: &Snapshot, scale: u32) -> Html {
                     let yy = y(i);
                     let (fill, text) = match k.state {
                         WorkerState::Running { since_ms, until_ms, .. } => {
-                            let frac = if until_ms > since_ms { ((s.t_ms - since_ms) / (until_ms - since_ms)).clamp(0.0, 1.0) } else { 1.0 };
+                            let frac = share_done(since_ms, until_ms, now_ms.max(s.t_ms));
                             ("var(--c0)", format!("run {:.0}%", frac * 100.0))
                         }
                         WorkerState::Stealing { .. } => ("var(--c4)", "steal".to_string()),
@@ -507,6 +518,36 @@ struct LiveProps {
     report: Rc<Report>,
 }
 
+/// The live run, with the axis its Gantt chart is drawn on (the batch run's horizon and
+/// makespan, in ms), so the chart grows into the frame the finished run fills.
+struct Live {
+    sim: StealSim,
+    horizon_ms: f64,
+    span_ms: f64,
+}
+
+impl Simulation for Live {
+    fn now(&self) -> f64 {
+        self.sim.now()
+    }
+    fn step(&mut self) -> bool {
+        self.sim.step()
+    }
+    fn advance_to(&mut self, t: f64) {
+        self.sim.advance_to(t)
+    }
+    fn next_event_time(&self) -> Option<f64> {
+        self.sim.next_event_time()
+    }
+}
+
+/// What the live view draws at simulated time `t` (seconds): the workers, and the Gantt chart
+/// so far, bars clipped at `t`.
+fn live_at(l: &Live, t: f64) -> (Snapshot, Rc<Gantt>) {
+    let gantt = l.sim.gantt(l.horizon_ms, l.span_ms, t * 1000.0);
+    (l.sim.snapshot(), Rc::new(gantt))
+}
+
 /// The chosen policy's run, played from the same seed: the workers and the Gantt chart growing.
 #[component]
 fn LiveRun(props: &LiveProps) -> Html {
@@ -516,142 +557,106 @@ fn LiveRun(props: &LiveProps) -> Html {
         id,
         report,
     } = props;
-    let sim = use_mut_ref(|| StealSim::from_params(params, *seed));
-    // view-owned clock in simulated ms: events are sparse, the picture is continuous
-    let clock = use_mut_ref(|| 0.0f64);
-    let snap = use_state(|| sim.borrow().snapshot());
-    let live_gantt = use_state(|| None::<Rc<Gantt>>);
-    let running = use_state(|| false);
-    let speed = use_state(|| 1.0f64);
-    let horizon = report.gantt.horizon_ms;
-    let span = report.makespan_ms;
-    // the whole run plays in about 8 s at 1×
+    // the whole run plays in about 8 s at 1×: the clock is in simulated seconds
     let pace = report.makespan_ms.max(1e-9) / 8000.0;
-    {
-        let (sim, snap, running, clock, live_gantt) = (
-            sim.clone(),
-            snap.clone(),
-            running.clone(),
-            clock.clone(),
-            live_gantt.clone(),
-        );
-        use_effect_with((params.clone(), *seed), move |(p, s)| {
-            *sim.borrow_mut() = StealSim::from_params(p, *s);
-            *clock.borrow_mut() = 0.0;
-            snap.set(sim.borrow().snapshot());
-            live_gantt.set(None);
-            running.set(false);
-        });
-    }
-    let redraw = {
-        let (snap, live_gantt) = (snap.clone(), live_gantt.clone());
-        move |s: &StealSim, t: f64| {
-            snap.set(s.snapshot());
-            live_gantt.set(Some(Rc::new(s.gantt(horizon, span, t))));
-        }
-    };
-    let on_frame = {
-        let (sim, speed, running, clock, redraw) = (
-            sim.clone(),
-            *speed,
-            running.clone(),
-            clock.clone(),
-            redraw.clone(),
-        );
-        Callback::from(move |dt_ms: f64| {
-            let mut s = sim.borrow_mut();
-            let t = *clock.borrow() + dt_ms * speed * pace;
-            s.advance_to(t / 1000.0);
-            let done = s.next_event_time().is_none();
-            let t = if done {
-                s.now_ms().max(s.makespan_ms())
-            } else {
-                t
-            };
-            *clock.borrow_mut() = t;
-            if done {
-                running.set(false);
-            }
-            redraw(&s, t);
-        })
-    };
-    use_frames(*running, on_frame);
-    let toggle = {
-        let (running, sim, clock, p, seed) = (
-            running.clone(),
-            sim.clone(),
-            clock.clone(),
+    let live = use_live_sim_at(
+        (
             params.clone(),
             *seed,
-        );
-        Callback::from(move |_| {
-            // at the end, play starts over
-            if !*running && sim.borrow().is_done() {
-                *sim.borrow_mut() = StealSim::from_params(&p, seed);
-                *clock.borrow_mut() = 0.0;
-            }
-            running.set(!*running)
-        })
-    };
-    let step = {
-        let (sim, clock, redraw) = (sim.clone(), clock.clone(), redraw.clone());
-        Callback::from(move |_| {
-            let mut s = sim.borrow_mut();
-            s.step();
-            let t = s.now_ms();
-            *clock.borrow_mut() = t;
-            redraw(&s, t);
-        })
-    };
-    let reset = {
-        let (sim, running, p, seed, clock, snap, live_gantt) = (
-            sim.clone(),
-            running.clone(),
-            params.clone(),
-            *seed,
-            clock.clone(),
-            snap.clone(),
-            live_gantt.clone(),
-        );
-        Callback::from(move |_| {
-            let fresh = StealSim::from_params(&p, seed);
-            *clock.borrow_mut() = 0.0;
-            snap.set(fresh.snapshot());
-            live_gantt.set(Some(Rc::new(fresh.gantt(horizon, span, 0.0))));
-            *sim.borrow_mut() = fresh;
-            running.set(false);
-        })
-    };
-    let on_speed = {
-        let speed = speed.clone();
-        Callback::from(move |v: f64| speed.set(v))
-    };
-    let s: &Snapshot = &snap;
-    let t = *clock.borrow();
+            report.gantt.horizon_ms,
+            report.makespan_ms,
+        ),
+        |d| Live {
+            sim: StealSim::from_params(&d.0, d.1),
+            horizon_ms: d.2,
+            span_ms: d.3,
+        },
+        live_at,
+        pace,
+        // the run ends when its last task does: the batch run's makespan, from the same seed
+        |l| l.span_ms / 1000.0,
+    );
+    let (s, live_gantt) = &*live.snap;
+    let t = live.clock * 1000.0;
+    // before the first event the chart shows the whole run, to be watched growing
+    let started = !s.last.is_empty() || t > 0.0;
+    let speeds: Vec<f64> = [0.25, 0.5, 1.0, 2.0, 4.0]
+        .iter()
+        .map(|x| x * pace)
+        .collect();
+    let labels: Vec<AttrValue> = ["0.25×", "0.5×", "1×", "2×", "4×"]
+        .into_iter()
+        .map(AttrValue::from)
+        .collect();
+    let status = format!(
+        "t = {} · {} of {} tasks done · {} steal{}",
+        ms(t),
+        int(u64::from(s.done)),
+        int(u64::from(s.total)),
+        int(u64::from(s.steals)),
+        if s.steals == 1 { "" } else { "s" }
+    );
     let scale = report
         .per_worker
         .iter()
         .map(|w| w.start_tasks)
         .max()
         .unwrap_or(1);
-    let (g, now) = match &*live_gantt {
-        Some(g) => (g.clone(), Some(t)),
-        None => (Rc::new(report.gantt.clone()), None),
+    let (g, now) = if started {
+        (live_gantt.clone(), Some(t))
+    } else {
+        (Rc::new(report.gantt.clone()), None)
     };
     html! {
         <section class="live" aria-label="The run, live">
             <h3>{ format!("The run with {}, live", policy_label(&params.policy)) }</h3>
-            <Player running={*running} speed={*speed} speeds={vec![0.25, 0.5, 1.0, 2.0, 4.0]} on_toggle={toggle} on_step={step} on_reset={reset} on_speed={on_speed}
-                status={format!("t = {} · {} of {} tasks done · {} steal{}", ms(t), int(u64::from(s.done)), int(u64::from(s.total)), int(u64::from(s.steals)), if s.steals == 1 { "" } else { "s" })} id_prefix={id.clone()} />
+            { live.player_labelled(speeds, labels, status, id.clone()) }
             <p class="ws-narration" aria-live="polite" data-testid="narration">{ narrate(s) }</p>
             <figure class="chart">
                 <figcaption><span class="chart-title">{"Workers: what each runs now, and its queue"}</span></figcaption>
-                { workers_svg(s, scale) }
+                { workers_svg(s, scale, t) }
             </figure>
             <figure class="chart ws-gantt">
                 <figcaption><span class="chart-title">{ match now { Some(_) => format!("With stealing: the schedule so far (ends at {})", ms(report.makespan_ms)), None => format!("With stealing: {} (press Play or Step to watch it grow)", ms(report.makespan_ms)) } }</span></figcaption>
                 { gantt_svg(&g, report.lower_bound_ms, now, "Gantt chart with stealing") }
             </figure>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_running_task_fills_with_the_clock() {
+        assert_eq!(share_done(2.0, 3.0, 2.0), 0.0);
+        assert_eq!(share_done(2.0, 3.0, 2.25), 0.25);
+        assert_eq!(share_done(2.0, 3.0, 9.0), 1.0);
+        assert_eq!(share_done(2.0, 3.0, 1.0), 0.0);
+        assert_eq!(share_done(2.0, 2.0, 2.0), 1.0); // a zero-length task is done
+    }
+
+    #[test]
+    fn the_live_run_ends_where_the_batch_run_does() {
+        use sim::model::Model;
+        use sim::models::work_stealing::WorkStealing;
+        let p = Params::default();
+        let r = WorkStealing::run(&p, 7);
+        let mut l = Live {
+            sim: StealSim::from_params(&p, 7),
+            horizon_ms: r.gantt.horizon_ms,
+            span_ms: r.makespan_ms,
+        };
+        // the player plays to span_ms: every event must be at or before it
+        l.advance_to(r.makespan_ms / 1000.0);
+        assert!(
+            l.next_event_time().is_none(),
+            "events after the batch run's makespan"
+        );
+        let (s, g) = live_at(&l, r.makespan_ms / 1000.0);
+        assert_eq!(s.done, s.total);
+        assert_eq!(*g, r.gantt);
     }
 }

@@ -33,6 +33,12 @@ test('work-stealing steps through the book scenario event by event', async ({ pa
   await page.getByRole('button', { name: '▶ Play' }).click();
   await expect(page.locator('.player .status')).toContainText('22 of 22 tasks done', { timeout: 20_000 });
   await expect(page.locator('.player .status')).toContainText('4 steals');
+  // Play on the finished run plays it again from the start, to the same end
+  await expect(page.getByRole('button', { name: '▶ Play' })).toBeVisible();
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect(page.locator('.player .status')).not.toContainText('22 of 22 tasks done');
+  await expect(page.locator('.player .status')).toContainText('22 of 22 tasks done', { timeout: 20_000 });
+  await expect(page.locator('.player .status')).toContainText('4 steals');
   expect(problems()).toEqual([]);
 });
 
