@@ -283,12 +283,15 @@ fn label_text(m: &MsgSnap) -> String {
     }
 }
 
+/// How wide a message's label is drawn: 13 px text, about 7.2 units a character.
+fn label_width(m: &MsgSnap) -> f64 {
+    (m.kind.chars().count() + if m.lost { 2 } else { 0 }) as f64 * 7.2
+}
+
 /// Whether the labels of two message marks at `(x, y)` would overlap: each is drawn from
-/// `(x + 7, y − 5)` rightwards at 13 px, about 7.2 units a character and 13 tall.
-fn label_boxes_meet(a: (f64, f64, String), b: (f64, f64, String)) -> bool {
-    let width = |t: &str| t.chars().count() as f64 * 7.2;
-    let (wa, wb) = (width(&a.2), width(&b.2));
-    a.0 < b.0 + wb && b.0 < a.0 + wa && (a.1 - b.1).abs() < 13.0
+/// `(x + 7, y − 5)` rightwards, `width` wide and about 13 tall.
+fn label_boxes_meet(a: (f64, f64, f64), b: (f64, f64, f64)) -> bool {
+    a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && (a.1 - b.1).abs() < 13.0
 }
 
 /// Where each message in flight is drawn (interpolated by the view's clock, or halfway under
@@ -313,7 +316,7 @@ fn msg_marks<'a>(
         let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
         let label = !out.iter().any(|&(ox, oy, o, l)| {
             l && ((o.kind == m.kind && (ox - x).hypot(oy - y) < 30.0)
-                || label_boxes_meet((ox, oy, label_text(o)), (x, y, label_text(m))))
+                || label_boxes_meet((ox, oy, label_width(o)), (x, y, label_width(m))))
         });
         out.push((x, y, m, label));
     }
@@ -575,8 +578,8 @@ mod tests {
                     for b in &labelled[i + 1..] {
                         assert!(
                             !label_boxes_meet(
-                                (a.0, a.1, label_text(a.2)),
-                                (b.0, b.1, label_text(b.2))
+                                (a.0, a.1, label_width(a.2)),
+                                (b.0, b.1, label_width(b.2))
                             ),
                             "t = {now_ms}: {} and {} overlap",
                             a.2.kind,
