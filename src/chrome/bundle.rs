@@ -1,7 +1,8 @@
 //! Which routes this build can show, and what to do about the others.
 //!
-//! The release site is split into one wasm bundle per book page, plus one for the summary
-//! (`scripts/build_bundles.py`; the core's `registry::carries_page` says what a build holds).
+//! The release site is split into one wasm bundle per book page, one per widget of a page with
+//! several, and one for the summary (`scripts/build_bundles.py`; the core's
+//! `registry::carries_page` and `carries_widget` say what a build holds).
 //! The boot script picks the bundle for the address it is loaded at. When the reader then
 //! follows a link to a page whose code is in another bundle, the address has already changed:
 //! reloading it makes the boot script fetch the right bundle. `trunk serve` and the tests build
@@ -23,7 +24,7 @@ pub fn carries(route: &Route) -> bool {
             .filter(|n| registry::page(*n).is_some())
             .is_none_or(registry::carries_page),
         Route::Widget { slug } | Route::Embed { slug } => {
-            registry::widget(slug).is_none_or(|w| registry::carries_page(w.page))
+            registry::widget(slug).is_none_or(|w| registry::carries_widget(w.slug))
         }
         Route::Summary => registry::CARRIES_ALL_MODELS,
     }

@@ -39,7 +39,7 @@ pub mod work_stealing;
 type ViewFn = fn(WidgetCtx) -> Html;
 
 /// Slug → view, for every built widget this build carries (see
-/// `sim::registry::carries_page`): a view left out becomes [`not_here`], so the linker drops
+/// `sim::registry::carries_widget`): a view left out becomes [`not_here`], so the linker drops
 /// its code.
 pub static VIEWS: &[(&str, ViewFn)] = &CARRIED;
 
@@ -50,7 +50,7 @@ const fn gate<const N: usize>(listed: &[(&'static str, ViewFn)]) -> [(&'static s
     let mut i = 0;
     while i < N {
         out[i] = listed[i];
-        if !sim::registry::carries_page(sim::registry::page_of(out[i].0)) {
+        if !sim::registry::carries_widget(out[i].0) {
             out[i].1 = not_here;
         }
         i += 1;

@@ -119,7 +119,8 @@ pub struct ModelEntry {
     /// for these params.
     pub quick: fn(slug: &str, pairs: &[Pair], seed: u64) -> Option<RunOutput>,
     /// `false` in a build that leaves this model out (a page bundle of the web app carries only
-    /// its own page's models, see [`crate::registry::carries_page`]): then the functions above
+    /// its own page's models, a widget bundle its one widget's, see
+    /// [`crate::registry::carries_widget`]): then the functions above
     /// are [`ModelEntry::ELSEWHERE`]'s, which run nothing and say why.
     pub here: bool,
 }
@@ -170,7 +171,7 @@ impl ModelEntry {
 fn elsewhere_notice() -> Notice {
     Notice::new(
         "model",
-        "this build leaves the model out (it lives in its own page's bundle)",
+        "this build leaves the model out (it lives in its own page's and widget's bundles)",
     )
 }
 

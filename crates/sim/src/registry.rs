@@ -84,14 +84,15 @@ impl Widget {
     }
 }
 
-/// Whether this build carries page `page`'s models and views.
+/// Whether this build was compiled with page `page`'s feature.
 ///
 /// The native CLI, the tests and `trunk serve` build everything (the default feature
 /// `all-pages`). The web app's release build is split into one bundle per page (features
-/// `page-21` … `page-32`) and one for the summary (`all-models`: every model, no view), so a
-/// reader downloads only the code of the page they open (`scripts/build_bundles.py`).
-pub const fn carries_page(page: u8) -> bool {
-    cfg!(feature = "all-pages")
+/// `page-21` … `page-32`), one per widget of a page with several ([`ONE_WIDGET`]) and one for
+/// the summary (`all-models`: every model, no view), so a reader downloads only the code of the
+/// address they open (`scripts/build_bundles.py`).
+const fn page_feature(page: u8) -> bool {
+    (cfg!(feature = "all-pages") && 21 <= page && page <= 32)
         || match page {
             21 => cfg!(feature = "page-21"),
             22 => cfg!(feature = "page-22"),
@@ -109,20 +110,73 @@ pub const fn carries_page(page: u8) -> bool {
         }
 }
 
-/// Whether this build carries the models (not necessarily the views) of page `page`.
-pub const fn carries_models_of(page: u8) -> bool {
-    carries_page(page) || cfg!(feature = "all-models")
+/// A one-widget bundle's widget: the slug in the environment variable `PILLARS_ONE_WIDGET` at
+/// compile time, built with its page's feature. Such a bundle serves that widget's own address
+/// and its embed (`/widget/<slug>`, `/embed/<slug>`) without the code of the page's other
+/// widgets. `None` in every other build.
+pub const ONE_WIDGET: Option<&str> = option_env!("PILLARS_ONE_WIDGET");
+
+// A one-widget build must name a widget of the page it is built with: anything else is a
+// mistake in the build script, caught here rather than shipped as an empty bundle.
+const _: () = if let Some(slug) = ONE_WIDGET {
+    assert!(
+        page_of(slug) != 0 && page_feature(page_of(slug)),
+        "PILLARS_ONE_WIDGET must name a widget of the page this build carries"
+    )
+};
+
+/// Whether a build with page features as here and one-widget slug `only` carries the view and
+/// model of widget `slug`. [`carries_widget`] is this with the build's own [`ONE_WIDGET`].
+pub const fn carries_widget_in(only: Option<&str>, slug: &str) -> bool {
+    page_feature(page_of(slug))
+        && match only {
+            Some(w) => str_eq(w, slug),
+            None => true,
+        }
+}
+
+/// Whether this build carries widget `slug`'s view and model: its address and embed work here.
+pub const fn carries_widget(slug: &str) -> bool {
+    carries_widget_in(ONE_WIDGET, slug)
+}
+
+/// Whether a build with one-widget slug `only` carries every widget of page `page` (and so the
+/// page's own address); [`carries_page`] is this with the build's own [`ONE_WIDGET`].
+pub const fn carries_page_in(only: Option<&str>, page: u8) -> bool {
+    if !page_feature(page) {
+        return false;
+    }
+    let mut i = 0;
+    while i < SLUG_PAGE.len() {
+        let (slug, on) = SLUG_PAGE[i];
+        if on == page && !carries_widget_in(only, slug) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether this build carries every widget of page `page`, so it can show the page.
+pub const fn carries_page(page: u8) -> bool {
+    carries_page_in(ONE_WIDGET, page)
+}
+
+/// Whether this build carries widget `slug`'s model (not necessarily its view).
+pub const fn carries_model(slug: &str) -> bool {
+    carries_widget(slug) || cfg!(feature = "all-models")
 }
 
 /// Whether this build carries every model (the summary page runs widgets of every pillar).
-pub const CARRIES_ALL_MODELS: bool = cfg!(feature = "all-pages") || cfg!(feature = "all-models");
+pub const CARRIES_ALL_MODELS: bool =
+    (cfg!(feature = "all-pages") && ONE_WIDGET.is_none()) || cfg!(feature = "all-models");
 
 /// The page of the widget `slug` in the full registry, at compile time (`0` if none).
 pub const fn page_of(slug: &str) -> u8 {
     let mut i = 0;
-    while i < LISTED.len() {
-        if str_eq(LISTED[i].slug, slug) {
-            return LISTED[i].page;
+    while i < SLUG_PAGE.len() {
+        if str_eq(SLUG_PAGE[i].0, slug) {
+            return SLUG_PAGE[i].1;
         }
         i += 1;
     }
@@ -144,7 +198,7 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
-/// [`LISTED`] as this build carries it: the model of a page the build leaves out becomes
+/// [`LISTED`] as this build carries it: the model of a widget the build leaves out becomes
 /// [`ModelEntry::ELSEWHERE`]. Done at compile time, so the left-out models' code is never
 /// referenced and the linker drops it.
 const fn gate<const N: usize>(listed: &[Widget]) -> [Widget; N] {
@@ -152,7 +206,7 @@ const fn gate<const N: usize>(listed: &[Widget]) -> [Widget; N] {
     let mut i = 0;
     while i < N {
         out[i] = listed[i];
-        if out[i].model.is_some() && !carries_models_of(out[i].page) {
+        if out[i].model.is_some() && !carries_model(out[i].slug) {
             out[i].model = Some(ModelEntry::ELSEWHERE);
         }
         i += 1;
@@ -177,13 +231,29 @@ pub static PAGES: &[Page] = &[
 ];
 
 /// Every widget, grouped by page in book order, as this build carries it (see
-/// [`carries_page`]); every list and lookup goes through this.
+/// [`carries_widget`]); every list and lookup goes through this.
 pub static WIDGETS: &[Widget] = &CARRIED;
 
 const CARRIED: [Widget; LISTED.len()] = gate(LISTED);
 
+/// Each registry line's slug and page, and nothing else: what the questions of which build
+/// carries what ([`page_of`], [`carries_page`], [`carries_widget`]) read, at compile time and at
+/// run time. [`LISTED`] itself must never be read at run time: its lines hold every model's
+/// functions, so reading it from code that runs would link every model into every bundle.
+const SLUG_PAGE: [(&str, u8); LISTED.len()] = slug_pages(LISTED);
+
+const fn slug_pages<const N: usize>(listed: &[Widget]) -> [(&'static str, u8); N] {
+    let mut out = [("", 0); N];
+    let mut i = 0;
+    while i < N {
+        out[i] = (listed[i].slug, listed[i].page);
+        i += 1;
+    }
+    out
+}
+
 /// Every widget, grouped by page in book order: the registry lines. Read only at compile time
-/// (by [`gate`] and [`page_of`]), so that a page bundle links only its own models.
+/// (by [`gate`] and [`slug_pages`]), so that a page bundle links only its own models.
 const LISTED: &[Widget] = &[
     Widget {
         slug: "pillar-map",
@@ -446,15 +516,37 @@ mod tests {
     fn the_default_build_carries_every_page_and_knows_each_widgets_page() {
         const { assert!(CARRIES_ALL_MODELS) };
         for p in PAGES {
-            assert!(carries_page(p.number) && carries_models_of(p.number));
+            assert!(carries_page(p.number));
         }
         for w in WIDGETS {
             assert_eq!(page_of(w.slug), w.page, "{}", w.slug);
+            assert!(
+                carries_widget(w.slug) && carries_model(w.slug),
+                "{}",
+                w.slug
+            );
             assert!(w.model.is_none_or(|m| m.here), "{}", w.slug);
             assert_eq!(w.runnable().is_some(), w.is_built(), "{}", w.slug);
         }
         assert_eq!(page_of("no-such-widget"), 0);
         assert_eq!(WIDGETS.len(), LISTED.len());
+    }
+
+    #[test]
+    fn a_one_widget_build_carries_that_widget_and_no_page_with_others() {
+        assert!(carries_widget_in(Some("quorum"), "quorum"));
+        assert!(!carries_widget_in(Some("quorum"), "raft-election"));
+        assert!(!carries_widget_in(Some("quorum"), "cache"));
+        // its own page has four more widgets, so the page's address is another bundle's
+        assert!(!carries_page_in(Some("quorum"), 27));
+        assert!(!carries_page_in(Some("quorum"), 32));
+        // a page with that one widget only is the whole page
+        assert!(carries_page_in(Some("pid-autoscaler"), 32));
+        // no slug: the page features decide alone (here every page's)
+        assert!(WIDGETS.iter().all(|w| carries_widget_in(None, w.slug)));
+        assert!(PAGES.iter().all(|p| carries_page_in(None, p.number)));
+        // a page number that is not the book's is carried by nothing
+        assert!(!carries_page_in(None, 33) && !carries_widget_in(None, "no-such-widget"));
     }
 
     #[test]
