@@ -1,18 +1,26 @@
 // Release boot script (scripts/trunk_post_build.py fills in the maps): load the bundle this
-// address needs. The release site has one wasm bundle per book page and one for the summary
-// (scripts/build_bundles.py); `trunk serve` builds one bundle for everything and boots with
-// Trunk's own script instead.
+// address needs. The release site has one wasm bundle per book page, one per widget of a page
+// with several (keyed by its slug) and one for the summary (scripts/build_bundles.py);
+// `trunk serve` builds one bundle for everything and boots with Trunk's own script instead.
 const BUNDLES = __BUNDLES__; // key -> [glue, wasm]
-const BUNDLE_OF = __PAGE_OF__; // widget slug -> key
+const BUNDLE_OF = __PAGE_OF__; // widget slug -> its page's key
 const PAGE_CSS = __PAGE_CSS__; // key -> the stylesheet of that bundle's widgets (index.html links the shell's)
-// the bundle an address needs (the home page and unknown addresses: the default one)
-function bundleOf(pathname) {
+// The bundle an address needs. With `current`, the bundle running now: it is kept when it
+// carries the address (as src/chrome/bundle.rs decides in the app), so no link is prefetched
+// that the app follows without a reload.
+function bundleOf(pathname, current) {
   const path = pathname.replace(/\/+$/, '');
   let m;
   if ((m = path.match(/^\/page\/(\d+)$/)) && BUNDLES[m[1]]) return m[1];
-  if ((m = path.match(/^\/(?:widget|embed)\/([^/]+)$/)) && BUNDLES[BUNDLE_OF[m[1]]]) return BUNDLE_OF[m[1]];
+  if ((m = path.match(/^\/(?:widget|embed)\/([^/]+)$/)) && BUNDLES[BUNDLE_OF[m[1]]]) {
+    const [slug, page] = [m[1], BUNDLE_OF[m[1]]];
+    if (current === page || current === slug) return current;
+    // a widget alone: its own bundle, without its page's other widgets
+    return BUNDLES[slug] ? slug : page;
+  }
   if (path === '/summary') return 'summary';
-  return __DEFAULT__;
+  // the home page and unknown addresses: every bundle shows them
+  return current ?? __DEFAULT__;
 }
 const key = bundleOf(location.pathname);
 const [glue, wasm] = BUNDLES[key].map((f) => new URL(f, document.baseURI).href);
@@ -44,7 +52,7 @@ dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm: insta
 const fetched = new Set([key]);
 function prefetch(a) {
   if (!a || a.origin !== location.origin) return;
-  const next = bundleOf(a.pathname);
+  const next = bundleOf(a.pathname, key);
   if (fetched.has(next)) return;
   fetched.add(next);
   for (const f of [...BUNDLES[next], PAGE_CSS[next]].filter(Boolean)) {

@@ -18,8 +18,9 @@
   if (!me) return;
   const ORIGIN = new URL(me).origin;
   const at = (file) => new URL(file, me).href;
-  // the app's bundles, key -> [glue, wasm]; the widget slug -> its bundle's key; the bundle for
-  // anything else (the release site has one bundle per book page: scripts/build_bundles.py)
+  // the app's bundles, key -> [glue, wasm]; the widget slug -> its page's key; the bundle for
+  // anything else (the release site has one bundle per book page and one per widget of a page
+  // with several, keyed by its slug: scripts/build_bundles.py)
   const BUNDLES = __BUNDLES__;
   const BUNDLE_OF = __PAGE_OF__;
   const DEFAULT = __DEFAULT__;
@@ -74,8 +75,18 @@
   // ---- script mounts ----
   const mounted = new Map(); // element -> handle
   const apps = new Map(); // bundle key -> its glue, once initialised
-  const load = (slug) => {
-    const key = BUNDLES[BUNDLE_OF[slug]] ? BUNDLE_OF[slug] : DEFAULT;
+  // The bundle to mount `slug` from, given every slug the page is about to mount: one already
+  // started that carries it (its page's, or its own); else its page's when the page wants two
+  // or more of that page's widgets (one download for them all); else its own, which leaves the
+  // page's other widgets out.
+  const keyFor = (slug, wanted) => {
+    const page = BUNDLE_OF[slug];
+    if (!BUNDLES[page]) return DEFAULT;
+    if (!BUNDLES[slug] || apps.has(page)) return page;
+    if (apps.has(slug)) return slug;
+    return wanted.some((s) => s !== slug && BUNDLE_OF[s] === page) ? page : slug;
+  };
+  const load = (key) => {
     if (!apps.has(key)) {
       const [glue, wasm] = BUNDLES[key].map(at);
       apps.set(key, import(glue).then(async (g) => { await g.default({ module_or_path: wasm }); return g; }));
@@ -90,8 +101,10 @@
     themeFrames();
     const todo = [...document.querySelectorAll('[data-widget]')].filter((el) => !mounted.has(el));
     if (!todo.length) return;
+    const wanted = todo.map((el) => el.getAttribute('data-widget'));
     for (const el of todo) {
-      const glue = await load(el.getAttribute('data-widget'));
+      const key = keyFor(el.getAttribute('data-widget'), wanted);
+      const glue = await load(key);
       if (mounted.has(el) || !el.isConnected) continue;
       const q = new URLSearchParams();
       for (const a of el.attributes) {
@@ -102,7 +115,7 @@
       const root = el.shadowRoot || el.attachShadow({ mode: 'open' });
       root.replaceChildren();
       const sheets = [CSS];
-      const own = PAGE_CSS[BUNDLE_OF[el.getAttribute('data-widget')]];
+      const own = PAGE_CSS[key];
       if (own) sheets.push(at(own));
       const links = sheets.map((href) => {
         const link = document.createElement('link');

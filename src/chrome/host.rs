@@ -7,6 +7,7 @@
 //! view (from [`crate::widgets`]) gets a [`WidgetCtx`] with the state, the report and callbacks.
 
 use super::{controls::Controls, export, runner, url};
+use crate::app::Route;
 use crate::widgets;
 use serde::de::DeserializeOwned;
 use sim::params::{self, Notice};
@@ -14,6 +15,7 @@ use sim::registry::{self, Widget};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
+use yew_router::prelude::Link;
 
 /// How the widget is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -472,7 +474,10 @@ fn BuiltHost(props: &BuiltProps) -> Html {
     let dismiss = use_callback(dispatch, |_: MouseEvent, d| d.dispatch(Action::Dismiss));
     let title = match mode {
         Mode::Full => html! { <h1>{ w.title }</h1> },
-        Mode::Inline => html! { <h2><a href={format!("/widget/{}", w.slug)}>{ w.title }</a></h2> },
+        // in the app: the page's bundle carries the widget, so its own page opens without a load
+        Mode::Inline => html! {
+            <h2><Link<Route> to={Route::Widget { slug: w.slug.to_string() }}>{ w.title }</Link<Route>></h2>
+        },
         Mode::Embed => {
             // in someone else's page a relative link would point at their site, not ours
             let site = props

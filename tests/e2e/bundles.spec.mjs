@@ -1,7 +1,7 @@
-// The release site is split into one wasm bundle per book page plus the summary's
-// (scripts/build_bundles.py): each address loads the bundle it needs, a bundle really leaves
-// the other pages' models out, links across bundles land on working pages, and a book page can
-// script-embed widgets of two pages at once.
+// The release site is split into one wasm bundle per book page, one per widget of a page with
+// several, and the summary's (scripts/build_bundles.py): each address loads the bundle it needs,
+// a bundle really leaves the other pages' (and widgets') models out, links across bundles land
+// on working pages, and a book page can script-embed widgets of two pages at once.
 import { test, expect } from '@playwright/test';
 import { watchConsole, widgets } from './helpers.mjs';
 
@@ -12,12 +12,15 @@ const run = (page, slug) => page.evaluate((slug) => {
   return JSON.parse(out.json);
 }, slug);
 
-test('every address loads the bundle of its page', async ({ page }) => {
+test("every address loads its bundle: a page's, or a widget's own where its page has several", async ({ page }) => {
   const problems = watchConsole(page);
   const expected = [['/', '21'], ['/summary', 'summary'], ['/nowhere', '21'], ['/widget/nope', '21']];
   for (let n = 21; n <= 32; n++) expected.push([`/page/${n}`, String(n)]);
-  for (const w of widgets.filter((w) => w.built)) {
-    expected.push([`/widget/${w.slug}`, String(w.page)], [`/embed/${w.slug}`, String(w.page)]);
+  const built = widgets.filter((w) => w.built);
+  for (const w of built) {
+    const alone = built.filter((o) => o.page === w.page).length === 1;
+    const key = alone ? String(w.page) : w.slug;
+    expected.push([`/widget/${w.slug}`, key], [`/embed/${w.slug}`, key]);
   }
   for (const [address, key] of expected) {
     await page.goto(address);
@@ -39,6 +42,37 @@ test("a page's bundle carries its own models only; the summary's carries them al
   await page.goto('/summary');
   await page.waitForFunction(() => window.wasmBindings);
   for (const slug of ['cache', 'quorum', 'pid-autoscaler']) expect((await run(page, slug)).notices).toEqual([]);
+});
+
+test("a widget's own bundle carries its model and none of its page's others", async ({ page }) => {
+  const problems = watchConsole(page);
+  for (const address of ['/widget/quorum', '/embed/quorum']) {
+    await page.goto(address);
+    await expect(page.locator('[data-slug="quorum"]')).toHaveAttribute('aria-busy', 'false');
+    expect(await bundle(page)).toBe('quorum');
+    expect((await run(page, 'quorum')).notices).toEqual([]);
+    for (const other of ['raft-election', 'cache']) {
+      const out = await run(page, other);
+      expect(out.report, other).toBeNull();
+      expect(out.notices[0].message).toContain('leaves the model out');
+    }
+  }
+  // its breadcrumb to the page loads the page's bundle, where every widget of the page runs
+  await page.goto('/widget/quorum');
+  await page.locator('nav.crumbs a[href="/page/27"]').click();
+  await expect(page.locator('[data-slug="raft-election"]')).toHaveAttribute('aria-busy', 'false');
+  expect(await bundle(page)).toBe('27');
+  // and from the page, a widget's heading opens it alone without a load: the page's bundle has it
+  await page.evaluate(() => { window.stayed = true; });
+  await page.locator('[data-slug="quorum"] h2 a').click();
+  await expect(page).toHaveURL(/\/widget\/quorum$/);
+  await expect(page.locator('h1')).toHaveText('Quorums');
+  await expect(page.locator('[data-slug="quorum"]')).toHaveAttribute('aria-busy', 'false');
+  expect(await bundle(page)).toBe('27');
+  expect(await page.evaluate(() => window.stayed)).toBe(true);
+  const wasm = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('_bg.wasm')));
+  expect(wasm.filter((n) => /pillars-lab-quorum-/.test(n))).toEqual([]);
+  expect(problems()).toEqual([]);
 });
 
 test('links across bundles land on working pages, forward and back', async ({ page }) => {
@@ -64,24 +98,25 @@ test('links across bundles land on working pages, forward and back', async ({ pa
   expect(problems()).toEqual([]);
 });
 
-test('a book page script-embeds widgets of two pages, each from its own bundle', async ({ page }) => {
+test("a book page script-embeds widgets of two pages: two of one page from that page's bundle, one alone from its own", async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto(`${BOOK}/mixed/`);
   const cache = page.locator('[data-widget="cache"]');
   const quorum = page.locator('[data-widget="quorum"]');
+  const lag = page.locator('[data-widget="replication-lag"]');
   await expect(cache.locator('#w-cache-cache_size')).toHaveAttribute('aria-valuetext', '50 entries');
   await expect(quorum.locator('#w-quorum-n')).toHaveValue('5');
-  await expect(cache.locator('[data-metric]').first()).toBeVisible();
-  await expect(quorum.locator('[data-metric]').first()).toBeVisible();
+  for (const w of [cache, quorum, lag]) await expect(w.locator('[data-metric]').first()).toBeVisible();
   await expect(page.locator('[data-widget] .notice')).toHaveCount(0);
-  const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('_bg.wasm')));
-  expect(loaded.some((n) => /pillars-lab-25-/.test(n)), loaded.join(' ')).toBe(true);
-  expect(loaded.some((n) => /pillars-lab-27-/.test(n)), loaded.join(' ')).toBe(true);
-  // each shadow root has the shell's styles and its own page's widgets' styles, both applied
+  const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name.split('/').pop())
+    .filter((n) => n.endsWith('_bg.wasm')).map((n) => n.replace(/^pillars-lab-|-[0-9a-f]{16}_bg\.wasm$/g, '')).sort());
+  expect(loaded).toEqual(['25', 'quorum']);
+  // each shadow root has the shell's styles and its bundle's widgets' styles, both applied
   const sheets = (slug) => page.evaluate((slug) => [...document.querySelector(`[data-widget="${slug}"]`).shadowRoot.styleSheets]
     .map((s) => s.href.split('/').pop()), slug);
   expect(await sheets('cache')).toEqual([expect.stringMatching(/^style-shell-/), expect.stringMatching(/^style-25-/)]);
-  expect(await sheets('quorum')).toEqual([expect.stringMatching(/^style-shell-/), expect.stringMatching(/^style-27-/)]);
+  expect(await sheets('replication-lag')).toEqual([expect.stringMatching(/^style-shell-/), expect.stringMatching(/^style-25-/)]);
+  expect(await sheets('quorum')).toEqual([expect.stringMatching(/^style-shell-/), expect.stringMatching(/^style-quorum-/)]);
   expect(problems()).toEqual([]);
 });
 
@@ -149,5 +184,23 @@ test("resting on a link to another bundle's page fetches that bundle, and the re
   const wasm27 = [...new Set(fetched.filter((u) => is27(u) && u.endsWith('_bg.wasm')))];
   expect(wasm27).toHaveLength(1);
   expect(cached.has(wasm27[0]), [...cached].join(' ')).toBe(true);
+  expect(problems()).toEqual([]);
+});
+
+test("resting on a link fetches only what a reload would need: nothing the running bundle shows, a lone widget's own bundle", async ({ page }) => {
+  const problems = watchConsole(page);
+  const fetched = [];
+  page.on('request', (r) => fetched.push(r.url()));
+  await page.goto('/page/27');
+  await expect(page.locator('[data-slug="quorum"]')).toHaveAttribute('aria-busy', 'false');
+  // page 27's bundle opens its quorum widget in place: no bundle to fetch
+  await page.locator('[data-slug="quorum"] h2 a').hover();
+  await page.waitForTimeout(300);
+  expect(fetched.filter((u) => /pillars-lab-(quorum|21)-/.test(u)), fetched.join(' ')).toEqual([]);
+  // the contents page's link to a widget of page 25 leads to that widget's own bundle
+  await page.goto('/');
+  await page.locator('a[href="/widget/cache"]').first().hover();
+  await expect.poll(() => fetched.filter((u) => /pillars-lab-cache-[0-9a-f]+(_bg\.wasm|\.js)$/.test(u)).length).toBe(2);
+  expect(fetched.some((u) => /pillars-lab-25-/.test(u)), fetched.join(' ')).toBe(false);
   expect(problems()).toEqual([]);
 });
