@@ -288,37 +288,139 @@ fn label_width(m: &MsgSnap) -> f64 {
     (m.kind.chars().count() + if m.lost { 2 } else { 0 }) as f64 * 7.2
 }
 
-/// Whether the labels of two message marks at `(x, y)` would overlap: each is drawn from
-/// `(x + 7, y − 5)` rightwards, `width` wide and about 13 tall.
-fn label_boxes_meet(a: (f64, f64, f64), b: (f64, f64, f64)) -> bool {
-    a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && (a.1 - b.1).abs() < 13.0
+/// Where a message's label is drawn: the box `[x0, x1] × [top, top + 13]` of a 13 px text,
+/// above or below the message's dot and to its right or its left.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct LabelBox {
+    x0: f64,
+    x1: f64,
+    top: f64,
+    /// Drawn to the dot's left (text anchored at its end).
+    left: bool,
+}
+
+impl LabelBox {
+    /// The label of a dot at `(x, y)`, `width` wide, on the side asked for.
+    fn new(x: f64, y: f64, width: f64, left: bool, below: bool) -> LabelBox {
+        let top = if below { y + 4.0 } else { y - 16.0 };
+        if left {
+            LabelBox {
+                x0: x - 7.0 - width,
+                x1: x - 7.0,
+                top,
+                left,
+            }
+        } else {
+            LabelBox {
+                x0: x + 7.0,
+                x1: x + 7.0 + width,
+                top,
+                left,
+            }
+        }
+    }
+
+    /// Where the text is drawn from: its start, or its end when on the left.
+    fn anchor_x(&self) -> f64 {
+        if self.left {
+            self.x1
+        } else {
+            self.x0
+        }
+    }
+
+    /// The text's baseline.
+    fn baseline(&self) -> f64 {
+        self.top + 11.0
+    }
+
+    /// Whether two labels would print over each other.
+    fn meets(&self, o: &LabelBox) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && (self.top - o.top).abs() < 13.0
+    }
+
+    /// Whether the label would touch a node drawn round `(cx, cy)` with radius `r` (2 units to spare).
+    fn touches_node(&self, (cx, cy): (f64, f64), r: f64) -> bool {
+        let nx = cx.clamp(self.x0, self.x1);
+        let ny = cy.clamp(self.top, self.top + 13.0);
+        (cx - nx).hypot(cy - ny) < r + 2.0
+    }
+}
+
+/// Where a message's label may go, `(left, below)`, in order of preference: above right of its
+/// dot, above left, below right, below left.
+const LABEL_SIDES: [(bool, bool); 4] = [(false, false), (true, false), (false, true), (true, true)];
+
+/// How large a node is drawn (a circle, or an acceptor's square of that half-side).
+fn node_radius(n: &NodeSnap) -> f64 {
+    match n.role {
+        Role::Acceptor => 17.0,
+        _ => 23.0,
+    }
 }
 
 /// Where each message in flight is drawn (interpolated by the view's clock, or halfway under
-/// reduced motion), and whether it carries a label: not when a labelled message of the same
-/// kind is within 30 units (the three prepares leaving together get one), nor when its label
-/// would overlap one already placed.
+/// reduced motion), and where its label goes, if anywhere: not when a labelled message of the
+/// same kind is within 30 units (60 for messages of one broadcast: the three prepares leaving
+/// together get one), nor where it would overlap one already placed. A label goes above its dot
+/// and to the right, unless that covers a node or another dot (a message just leaving its
+/// sender or arriving): then above left, below right or below left, whichever is clear first.
 fn msg_marks<'a>(
     s: &'a CommitSnapshot,
     pos: &[(f64, f64)],
     now_ms: f64,
     reduced: bool,
-) -> Vec<(f64, f64, &'a MsgSnap, bool)> {
-    let mut out: Vec<(f64, f64, &MsgSnap, bool)> = Vec::with_capacity(s.msgs.len());
-    for m in &s.msgs {
-        let at = |i: u8| pos.get(i as usize).copied().unwrap_or((0.0, 0.0));
-        let (a, b) = (at(m.from), at(m.to));
-        let f = crate::chrome::player::flight_progress(now_ms, m.sent, m.arrive, reduced);
-        let f = if m.lost { f.min(0.6) } else { f };
-        // from the sender's rim to the receiver's, not centre to centre
-        let e = (24.0 / (b.0 - a.0).hypot(b.1 - a.1).max(48.0)).min(0.5);
-        let f = e + (1.0 - 2.0 * e) * f;
-        let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
-        let label = !out.iter().any(|&(ox, oy, o, l)| {
-            l && ((o.kind == m.kind && (ox - x).hypot(oy - y) < 30.0)
-                || label_boxes_meet((ox, oy, label_width(o)), (x, y, label_width(m))))
+) -> Vec<(f64, f64, &'a MsgSnap, Option<LabelBox>)> {
+    let dots: Vec<(f64, f64, &MsgSnap)> = s
+        .msgs
+        .iter()
+        .map(|m| {
+            let at = |i: u8| pos.get(i as usize).copied().unwrap_or((0.0, 0.0));
+            let (a, b) = (at(m.from), at(m.to));
+            let f = crate::chrome::player::flight_progress(now_ms, m.sent, m.arrive, reduced);
+            let f = if m.lost { f.min(0.6) } else { f };
+            // from the sender's rim to the receiver's, not centre to centre
+            let e = (24.0 / (b.0 - a.0).hypot(b.1 - a.1).max(48.0)).min(0.5);
+            let f = e + (1.0 - 2.0 * e) * f;
+            (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, m)
+        })
+        .collect();
+    let clear_of_nodes = |b: &LabelBox| {
+        !s.nodes
+            .iter()
+            .zip(pos)
+            .any(|(n, &c)| b.touches_node(c, node_radius(n)))
+    };
+    let clear_of_dots = |b: &LabelBox, me: usize| {
+        !dots
+            .iter()
+            .enumerate()
+            .any(|(k, &(x, y, _))| k != me && b.touches_node((x, y), 6.0))
+    };
+    let mut out: Vec<(f64, f64, &MsgSnap, Option<LabelBox>)> = Vec::with_capacity(dots.len());
+    for (k, &(x, y, m)) in dots.iter().enumerate() {
+        // one label for a cluster of one kind: the messages of a broadcast leaving together
+        // are one cluster until they are well apart
+        let near_twin = out.iter().any(|&(ox, oy, o, l)| {
+            let reach = if o.from == m.from && o.sent == m.sent {
+                60.0
+            } else {
+                30.0
+            };
+            l.is_some() && o.kind == m.kind && (ox - x).hypot(oy - y) < reach
         });
-        out.push((x, y, m, label));
+        let w = label_width(m);
+        let sides = LABEL_SIDES.map(|(left, below)| LabelBox::new(x, y, w, left, below));
+        let side = sides
+            .iter()
+            .copied()
+            .find(|b| clear_of_nodes(b) && clear_of_dots(b, k))
+            .or_else(|| sides.iter().copied().find(|b| clear_of_nodes(b)))
+            .unwrap_or(sides[0]);
+        let free = !out
+            .iter()
+            .any(|&(_, _, _, l)| l.is_some_and(|l| l.meets(&side)));
+        out.push((x, y, m, (!near_twin && free).then_some(side)));
     }
     out
 }
@@ -352,24 +454,51 @@ const SEQ_ROW: f64 = 16.0;
 /// The most rows drawn (the newest; the caption says when older ones are left out).
 const SEQ_ROWS: usize = 60;
 
-/// One row of the sequence diagram: everything one node sent at one instant (a broadcast
-/// shares its row), as indices into the history.
+/// Repeats of one message from one node to another sent within this many ms share a row.
+const SEQ_REPEAT_MS: f64 = 10.0;
+
+/// One row of the sequence diagram, as indices into the history: everything one node sent at
+/// one instant (a broadcast shares its row), or one node's repeats of a message to one other
+/// node within [`SEQ_REPEAT_MS`] (Paxos Commit's acceptors each send a 2b per participant: a
+/// row apiece would bury the run). Rows are in the order of their first send.
 fn seq_rows(h: &[MsgSnap]) -> Vec<Vec<usize>> {
     let mut rows: Vec<Vec<usize>> = Vec::new();
+    let same = |a: &MsgSnap, b: &MsgSnap| {
+        a.from == b.from && a.kind == b.kind && a.lost == b.lost && a.dead_end == b.dead_end
+    };
     for (i, m) in h.iter().enumerate() {
-        match rows.last_mut() {
-            Some(r)
-                if {
-                    let f = &h[r[0]];
-                    f.from == m.from && f.sent == m.sent && f.kind == m.kind
-                } =>
-            {
-                r.push(i)
+        if let Some(r) = rows.last_mut() {
+            let f = &h[r[0]];
+            if f.from == m.from && f.sent == m.sent && f.kind == m.kind {
+                r.push(i);
+                continue;
             }
-            _ => rows.push(vec![i]),
+        }
+        // a repeat: the same message to the same single receiver, shortly before
+        let repeat = rows
+            .iter_mut()
+            .rev()
+            .take_while(|r| h[r[0]].sent >= m.sent - SEQ_REPEAT_MS)
+            .find(|r| r.iter().all(|&j| h[j].to == m.to && same(&h[j], m)));
+        match repeat {
+            Some(r) => r.push(i),
+            None => rows.push(vec![i]),
         }
     }
     rows
+}
+
+/// A row's label: the kind, `×n` for a broadcast to n nodes, `n ×` before it for n repeats to
+/// one node.
+fn seq_row_label(h: &[MsgSnap], row: &[usize]) -> String {
+    let first = &h[row[0]];
+    if row.len() == 1 {
+        first.kind.clone()
+    } else if row.iter().all(|&j| h[j].to == first.to) {
+        format!("{} × {}", row.len(), first.kind)
+    } else {
+        format!("{} ×{}", first.kind, row.len())
+    }
 }
 
 /// Every message of the run so far as a sequence diagram: a lane per node, a row per send (a
@@ -439,13 +568,13 @@ fn sequence(s: &CommitSnapshot, now_ms: f64, gap_ms: f64) -> Html {
                     }) }
                     // the kind, beside the sender on the side the row leaves by
                     <text x={format!("{:.1}", x0 + if right { 5.0 } else { -5.0 })} y={format!("{:.1}", y - 3.0)} text-anchor={if right { "start" } else { "end" }}
-                          font-size="10" fill="var(--fg)">{ if row.len() > 1 { format!("{} ×{}", first.kind, row.len()) } else { first.kind.clone() } }</text>
+                          font-size="10" fill="var(--fg)">{ seq_row_label(&s.history, row) }</text>
                 </g> }
             }) }
         </svg>
         </div>
         <figcaption class="muted">
-            { "Every message so far, in sending order: a row per send, one row for a broadcast; the left column is when it was sent (ms). A dotted rule marks a long silence; ✕ a message lost or sent to a crashed node." }
+            { "Every message so far, in sending order: a row per send, one row for a broadcast (2a ×5: to five nodes) and one for a node's repeats of a message to one node within 10 ms (5 × 2b); the left column is when a row's first message was sent (ms). A dotted rule marks a long silence; ✕ a message lost or sent to a crashed node." }
             if skipped > 0 { { format!(" The first {skipped} rows are left out.") } }
         </figcaption>
         </figure>
@@ -501,15 +630,16 @@ fn LiveCommit(props: &LiveProps) -> Html {
                 { for msg_marks(s, &pos, now_ms, reduced).into_iter().map(|(x, y, m, label)| html! {
                     <g class={classes!("tpc-msg", m.lost.then_some("tpc-lost"))}>
                         <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6" fill={msg_fill(&m.kind)} stroke="var(--bg)" />
-                        if label {
-                            <text x={format!("{:.1}", x + 7.0)} y={format!("{:.1}", y - 5.0)} font-size="13" fill="var(--fg)">{ label_text(m) }</text>
+                        if let Some(b) = label {
+                            <text x={format!("{:.1}", b.anchor_x())} y={format!("{:.1}", b.baseline())} font-size="13" fill="var(--fg)"
+                                  text-anchor={if b.left { "end" } else { "start" }}>{ label_text(m) }</text>
                         }
                     </g>
                 }) }
                 // nodes
                 { for s.nodes.iter().enumerate().map(|(i, n)| {
                     let (x, y) = pos[i];
-                    let r = match n.role { Role::Acceptor => 17.0, _ => 23.0 };
+                    let r = node_radius(n);
                     let onclick = { let id = n.id; toggle.reform(move |_: MouseEvent| id) };
                     let onkeydown = dom::on_press(&toggle, n.id);
                     let role = match n.role { Role::Coordinator => "coordinator", Role::Participant => "participant", Role::Acceptor => "acceptor" };
@@ -559,37 +689,110 @@ mod tests {
     use sim::model::Simulation;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
+    /// Every message sent is in exactly one row; rows run in the order of their first send; a
+    /// row is one sender's single kind, either at one instant or repeats to one node within
+    /// `SEQ_REPEAT_MS`; and Paxos Commit's 2b replies to a crashed coordinator fold into a row
+    /// per acceptor.
+    #[test]
+    fn sequence_rows_fold_repeats_and_keep_every_message() {
+        let p = sim::models::two_phase_commit::Params {
+            protocol: "paxos".into(),
+            participants: 5,
+            f: 2,
+            ..Default::default()
+        };
+        let mut sim = CommitSim::from_params(&p, 1);
+        sim.advance_to(2.0);
+        let h = sim.snapshot().history;
+        let rows = seq_rows(&h);
+        let mut seen: Vec<usize> = rows.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..h.len()).collect::<Vec<_>>());
+        assert!(rows.windows(2).all(|w| h[w[0][0]].sent <= h[w[1][0]].sent));
+        for r in &rows {
+            let f = &h[r[0]];
+            assert!(r
+                .iter()
+                .all(|&j| h[j].from == f.from && h[j].kind == f.kind));
+            let instant = r.iter().all(|&j| h[j].sent == f.sent);
+            let repeats = r
+                .iter()
+                .all(|&j| h[j].to == f.to && h[j].sent - f.sent <= SEQ_REPEAT_MS);
+            assert!(
+                instant || repeats,
+                "{:?}",
+                r.iter().map(|&j| &h[j]).collect::<Vec<_>>()
+            );
+        }
+        assert!(rows.len() < h.len());
+        let folded = rows
+            .iter()
+            .filter(|r| r.len() > 1 && seq_row_label(&h, r).starts_with(&format!("{} × ", r.len())))
+            .count();
+        assert!(folded >= 3, "{folded} rows of repeats");
+    }
+
     /// Over the book's run, at every instant, the labelled messages in flight never print
-    /// over each other, and a message in flight always has a label near it.
+    /// over each other, a message in flight always has a label near it, and a label covers a
+    /// node only where no side of its dot is clear.
     #[test]
     fn message_labels_never_overlap() {
-        let p = sim::models::two_phase_commit::Params::default();
-        let mut sim = CommitSim::from_params(&p, 1);
-        let mut checked = 0;
-        for k in 0..400 {
-            sim.advance_to(f64::from(k) * 0.005);
-            let s = sim.snapshot();
-            let pos = layout(&s);
-            for now_ms in [s.t, s.t + 2.0] {
-                let marks = msg_marks(&s, &pos, now_ms, false);
-                let labelled: Vec<_> = marks.iter().filter(|m| m.3).collect();
-                assert_eq!(labelled.is_empty(), marks.is_empty(), "t = {now_ms}");
-                for (i, a) in labelled.iter().enumerate() {
-                    for b in &labelled[i + 1..] {
-                        assert!(
-                            !label_boxes_meet(
-                                (a.0, a.1, label_width(a.2)),
-                                (b.0, b.1, label_width(b.2))
-                            ),
-                            "t = {now_ms}: {} and {} overlap",
-                            a.2.kind,
-                            b.2.kind
-                        );
+        let (mut checked, mut moved) = (0, 0);
+        // the book's 2PC run, and Paxos Commit with its acceptors (five participants, F = 2)
+        let book = sim::models::two_phase_commit::Params::default();
+        let paxos = sim::models::two_phase_commit::Params {
+            protocol: "paxos".into(),
+            participants: 5,
+            f: 2,
+            ..book.clone()
+        };
+        for p in [&book, &paxos] {
+            let mut sim = CommitSim::from_params(p, 1);
+            for k in 0..400 {
+                sim.advance_to(f64::from(k) * 0.005);
+                let s = sim.snapshot();
+                let pos = layout(&s);
+                for now_ms in [s.t, s.t + 2.0] {
+                    let marks = msg_marks(&s, &pos, now_ms, false);
+                    let labelled: Vec<LabelBox> = marks.iter().filter_map(|m| m.3).collect();
+                    assert_eq!(labelled.is_empty(), marks.is_empty(), "t = {now_ms}");
+                    for (i, a) in labelled.iter().enumerate() {
+                        for b in &labelled[i + 1..] {
+                            assert!(!a.meets(b), "t = {now_ms}: {a:?} and {b:?} overlap");
+                        }
                     }
+                    // a label covers a node only where every side of its dot would
+                    for &(x, y, m, b) in &marks {
+                        let Some(b) = b else { continue };
+                        let covers = |b: &LabelBox| {
+                            s.nodes
+                                .iter()
+                                .zip(&pos)
+                                .any(|(n, &c)| b.touches_node(c, node_radius(n)))
+                        };
+                        if covers(&b) {
+                            for (left, below) in
+                                [(false, false), (true, false), (false, true), (true, true)]
+                            {
+                                let other = LabelBox::new(x, y, label_width(m), left, below);
+                                assert!(
+                                    covers(&other),
+                                    "t = {now_ms}: {b:?} covers a node, {other:?} would not"
+                                );
+                            }
+                        }
+                    }
+                    // labels moved off their usual place, above right of the dot
+                    moved += marks
+                        .iter()
+                        .filter(|m| m.3.is_some_and(|b| b.left || b.top > m.1))
+                        .count();
+                    checked += marks.len();
                 }
-                checked += marks.len();
             }
         }
         assert!(checked > 0);
+        // the prepares leaving the coordinator are labelled elsewhere at first, clear of it
+        assert!(moved > 0);
     }
 }
