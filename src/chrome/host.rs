@@ -7,7 +7,6 @@
 //! view (from [`crate::widgets`]) gets a [`WidgetCtx`] with the state, the report and callbacks.
 
 use super::{controls::Controls, export, runner, url};
-use crate::app::Route;
 use crate::widgets;
 use serde::de::DeserializeOwned;
 use sim::params::{self, Notice};
@@ -15,7 +14,7 @@ use sim::registry::{self, Widget};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
-use yew_router::prelude::Link;
+use yew_router::history::{BrowserHistory, History};
 
 /// How the widget is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -474,10 +473,31 @@ fn BuiltHost(props: &BuiltProps) -> Html {
     let dismiss = use_callback(dispatch, |_: MouseEvent, d| d.dispatch(Action::Dismiss));
     let title = match mode {
         Mode::Full => html! { <h1>{ w.title }</h1> },
-        // in the app: the page's bundle carries the widget, so its own page opens without a load
-        Mode::Inline => html! {
-            <h2><Link<Route> to={Route::Widget { slug: w.slug.to_string() }}>{ w.title }</Link<Route>></h2>
-        },
+        // in the app: the page's bundle carries the widget, so its own page opens without a load,
+        // with the settings the reader has made here (their keys lose the page's `slug.` prefix).
+        // The query is written here, not by yew-router's `Link`, whose query support would link
+        // serde_urlencoded into every bundle (≈ 2 KiB brotli per address).
+        Mode::Inline => {
+            let q = url::encode_query(&url_pairs(w, &state));
+            let href = if q.is_empty() {
+                format!("/widget/{}", w.slug)
+            } else {
+                format!("/widget/{}?{q}", w.slug)
+            };
+            let onclick = {
+                let href = href.clone();
+                Callback::from(move |e: MouseEvent| {
+                    // a plain click opens it here; a modified one does what the browser does
+                    if e.button() == 0
+                        && !(e.ctrl_key() || e.meta_key() || e.shift_key() || e.alt_key())
+                    {
+                        e.prevent_default();
+                        BrowserHistory::new().push(href.clone());
+                    }
+                })
+            };
+            html! { <h2><a href={href} {onclick}>{ w.title }</a></h2> }
+        }
         Mode::Embed => {
             // in someone else's page a relative link would point at their site, not ours
             let site = props

@@ -62,12 +62,19 @@ test("a widget's own bundle carries its model and none of its page's others", as
   await page.locator('nav.crumbs a[href="/page/27"]').click();
   await expect(page.locator('[data-slug="raft-election"]')).toHaveAttribute('aria-busy', 'false');
   expect(await bundle(page)).toBe('27');
-  // and from the page, a widget's heading opens it alone without a load: the page's bundle has it
+  // and from the page, a widget's heading opens it alone without a load: the page's bundle has it,
+  // with the settings made on the page
   await page.evaluate(() => { window.stayed = true; });
+  const n = page.locator('[data-slug="quorum"] .controls input[type=range][id$="-n"]');
+  const before = Number(await n.inputValue());
+  await n.press('ArrowRight');
+  await expect(page).toHaveURL(new RegExp(`[?&]quorum\\.n=${before + 1}`));
+  await expect(page.locator('[data-slug="quorum"] h2 a')).toHaveAttribute('href', `/widget/quorum?n=${before + 1}`);
   await page.locator('[data-slug="quorum"] h2 a').click();
-  await expect(page).toHaveURL(/\/widget\/quorum$/);
+  await expect(page).toHaveURL(new RegExp(`/widget/quorum\\?n=${before + 1}$`));
   await expect(page.locator('h1')).toHaveText('Quorums');
   await expect(page.locator('[data-slug="quorum"]')).toHaveAttribute('aria-busy', 'false');
+  await expect(page.locator('[data-slug="quorum"] .controls input[type=range][id$="-n"]')).toHaveValue(String(before + 1));
   expect(await bundle(page)).toBe('27');
   expect(await page.evaluate(() => window.stayed)).toBe(true);
   const wasm = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('_bg.wasm')));
