@@ -339,7 +339,8 @@ impl LabelBox {
         self.x0 < o.x1 && o.x0 < self.x1 && (self.top - o.top).abs() < 13.0
     }
 
-    /// Whether the label would touch a node drawn round `(cx, cy)` with radius `r` (2 units to spare).
+    /// Whether the label would touch a circle round `(cx, cy)` of radius `r`, 2 units to spare:
+    /// a node (an acceptor's square counts as its circle) or a message's dot.
     fn touches_node(&self, (cx, cy): (f64, f64), r: f64) -> bool {
         let nx = cx.clamp(self.x0, self.x1);
         let ny = cy.clamp(self.top, self.top + 13.0);
