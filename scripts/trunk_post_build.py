@@ -38,19 +38,8 @@ def write_hashed(prefix, body):
     return build_bundles.write_hashed(stage, prefix, ".js", body)
 
 
-def bases(bundles):
-    """{key: base name} for {key: [glue, wasm]} where the glue is `<base>.js` and the wasm
-    `<base>_bg.wasm` (as build_bundles names them), so the scripts carry each hash once; a
-    bundle named otherwise (Trunk's own, in other builds) keeps its pair."""
-    out = {}
-    for key, (glue, wasm) in bundles.items():
-        base = glue[: -len(".js")]
-        out[key] = base if glue.endswith(".js") and wasm == base + "_bg.wasm" else [glue, wasm]
-    return out
-
-
 def fill(template, plan):
-    return (template.replace("__BUNDLES__", json.dumps(bases(plan["bundles"]), sort_keys=True))
+    return (template.replace("__BUNDLES__", json.dumps(plan["bundles"], sort_keys=True))
                     .replace("__PAGE_CSS__", json.dumps(plan["css"], sort_keys=True))
                     .replace("__PAGE_OF__", json.dumps(plan["page_of"], sort_keys=True))
                     .replace("__DEFAULT__", json.dumps(plan["default"])))

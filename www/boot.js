@@ -2,8 +2,7 @@
 // address needs. The release site has one wasm bundle per book page, one per widget of a page
 // with several (keyed by its slug) and one for the summary (scripts/build_bundles.py);
 // `trunk serve` builds one bundle for everything and boots with Trunk's own script instead.
-const BUNDLES = __BUNDLES__; // key -> base name (its glue is <base>.js, its wasm <base>_bg.wasm) or [glue, wasm]
-const files = (key) => (typeof BUNDLES[key] === 'string' ? [`${BUNDLES[key]}.js`, `${BUNDLES[key]}_bg.wasm`] : BUNDLES[key]);
+const BUNDLES = __BUNDLES__; // key -> [glue, wasm]
 const BUNDLE_OF = __PAGE_OF__; // widget slug -> its page's key
 const PAGE_CSS = __PAGE_CSS__; // key -> the stylesheet of that bundle's widgets (index.html links the shell's)
 // The bundle an address needs. With `current`, the bundle running now: it is kept when it
@@ -24,7 +23,7 @@ function bundleOf(pathname, current) {
   return current ?? __DEFAULT__;
 }
 const key = bundleOf(location.pathname);
-const [glue, wasm] = files(key).map((f) => new URL(f, document.baseURI).href);
+const [glue, wasm] = BUNDLES[key].map((f) => new URL(f, document.baseURI).href);
 document.documentElement.dataset.bundle = key;
 // the app finds its glue by this link (to start its worker on the same code)
 const link = document.createElement('link');
@@ -56,7 +55,7 @@ function prefetch(a) {
   const next = bundleOf(a.pathname, key);
   if (fetched.has(next)) return;
   fetched.add(next);
-  for (const f of [...files(next), PAGE_CSS[next]].filter(Boolean)) {
+  for (const f of [...BUNDLES[next], PAGE_CSS[next]].filter(Boolean)) {
     const hint = document.createElement('link');
     hint.rel = 'prefetch';
     hint.href = new URL(f, document.baseURI).href;

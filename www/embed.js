@@ -18,7 +18,7 @@
   if (!me) return;
   const ORIGIN = new URL(me).origin;
   const at = (file) => new URL(file, me).href;
-  // the app's bundles, key -> base name (its glue is <base>.js, its wasm <base>_bg.wasm) or [glue, wasm]; the widget slug -> its page's key; the bundle for
+  // the app's bundles, key -> [glue, wasm]; the widget slug -> its page's key; the bundle for
   // anything else (the release site has one bundle per book page and one per widget of a page
   // with several, keyed by its slug: scripts/build_bundles.py)
   const BUNDLES = __BUNDLES__;
@@ -88,8 +88,7 @@
   };
   const load = (key) => {
     if (!apps.has(key)) {
-      const b = BUNDLES[key];
-      const [glue, wasm] = (typeof b === 'string' ? [`${b}.js`, `${b}_bg.wasm`] : b).map(at);
+      const [glue, wasm] = BUNDLES[key].map(at);
       apps.set(key, import(glue).then(async (g) => { await g.default({ module_or_path: wasm }); return g; }));
     }
     return apps.get(key);
